@@ -1,0 +1,94 @@
+"""The broker's tables: nodes, sessions, map routes (leases and queues) and pokes.
+
+Plain data with small methods; the socket loop in ``broker.node`` drives them.
+"""
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class NodeInfo:
+    """A registered node, as the broker sees it."""
+    identity: bytes
+    role: str
+    name: str
+    host: str
+    pid: int
+    incarnation: str
+    last_seen_ms: int
+    registered_ms: int
+
+
+@dataclass(slots=True)
+class Session:
+    """One websocket connection and, once logged in, its player."""
+    edge: str
+    conn: int
+    pid: int | None = None
+    account_id: int | None = None
+    char_key: list | None = None  # [account_id, slot] of the character in play
+    map_id: int | None = None  # None: not in game
+
+
+@dataclass(slots=True)
+class MapRoute:
+    """Where a map's traffic goes: its lease, its sequence and its queues.
+
+    ``unacked`` holds what was sent to the owner and not yet confirmed by a
+    DONE; it is sent again to the next owner if this one dies. ``waiting``
+    holds what arrived while the map had no owner.
+    """
+    map_id: int
+    owner: str | None = None
+    epoch: int = 0
+    granted_ms: int = 0
+    next_seq: int = 1
+    unacked: deque = field(default_factory=deque)
+    waiting: deque = field(default_factory=deque)
+    players: set = field(default_factory=set)
+    poke_at_ms: int | None = None
+    last_poke_ms: int = 0
+
+    def has_work(self) -> bool:
+        return bool(self.players or self.unacked or self.waiting)
+
+    def ack(self, seq: int) -> None:
+        unacked = self.unacked
+        while unacked and unacked[0][2] <= seq:
+            unacked.popleft()
+
+    def pending_joiners(self) -> set:
+        """Players whose JOIN is still queued or unconfirmed."""
+        return {command[3] for command in (*self.unacked, *self.waiting) if command[0] == "JOIN"}
+
+
+class PokeTimers:
+    """A heap of (poke_at_ms, map_id); stale entries are skipped when popped."""
+
+    def __init__(self) -> None:
+        self.heap: list[tuple[int, int]] = []
+
+    def schedule(self, route: MapRoute, at_ms: int, min_spacing_ms: int) -> None:
+        at_ms = max(at_ms, route.last_poke_ms + min_spacing_ms)
+        if route.poke_at_ms is not None and route.poke_at_ms <= at_ms:
+            return  # the earlier poke stands (the original kept the latest: PROTOCOL 7.4)
+        route.poke_at_ms = at_ms
+        heapq.heappush(self.heap, (at_ms, route.map_id))
+
+    def due(self, now_ms: int, routes: dict[int, MapRoute]) -> list[MapRoute]:
+        ready = []
+        heap = self.heap
+        while heap and heap[0][0] <= now_ms:
+            at_ms, map_id = heapq.heappop(heap)
+            route = routes.get(map_id)
+            if route is not None and route.poke_at_ms == at_ms:
+                route.poke_at_ms = None
+                route.last_poke_ms = now_ms
+                ready.append(route)
+        return ready
+
+    def next_ms(self) -> int | None:
+        return self.heap[0][0] if self.heap else None

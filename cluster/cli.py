@@ -1,0 +1,111 @@
+"""The ``odyssey`` command: up, node, status, bench, world."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from cluster import config as config_module
+from cluster.config import ConfigError
+
+DEFAULT_CONFIG = "cluster.toml"
+
+
+def load_config(args: argparse.Namespace) -> config_module.Config:
+    """The config file (or ./cluster.toml, or defaults) with command-line overrides."""
+    path = args.config
+    if path is None and Path(DEFAULT_CONFIG).is_file():
+        path = DEFAULT_CONFIG
+    config = config_module.load(path)
+    if getattr(args, "data_dir", None):
+        config.cluster.data_dir = str(Path(args.data_dir).resolve())
+    if getattr(args, "port", None) is not None:
+        config.edge.port = args.port
+    if getattr(args, "broker", None):
+        config.broker.endpoint = args.broker
+        config.broker.bind = args.broker
+    if getattr(args, "world", None):
+        config.world.start_dir = str(Path(args.world).resolve())
+    return config
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="cluster.toml to use (default: ./cluster.toml if present)")
+    parser.add_argument("--data-dir", help="data directory (overrides cluster.data_dir)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="odyssey", description="Odyssey Classic cluster server")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="run every role on this box, supervised")
+    _common(up)
+    up.add_argument("--port", type=int, help="websocket port (overrides edge.port)")
+    up.add_argument("--workers", type=int, default=2, help="number of map workers (default 2)")
+    up.add_argument("--world", help="world directory to load into a fresh data directory")
+
+    node = commands.add_parser("node", help="run one node of a cluster")
+    node.add_argument("role", choices=config_module.ROLES)
+    node.add_argument("--name", required=True)
+    _common(node)
+    node.add_argument("--port", type=int, help="websocket port (edges)")
+    node.add_argument("--broker", help="broker endpoint (overrides broker.endpoint and broker.bind)")
+    node.add_argument("--world", help="world directory to load into a fresh data directory (storage)")
+
+    status = commands.add_parser("status", help="show nodes, leases and sessions")
+    _common(status)
+    status.add_argument("--json", action="store_true", help="print one JSON object")
+
+    commands.add_parser("bench", help="websocket load test (see odyssey bench --help)", add_help=False)
+    world = commands.add_parser("world", help="world files")
+    world_commands = world.add_subparsers(dest="world_command", required=True)
+    world_commands.add_parser("generate", help="generate a bench world (see --help)", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        from cluster import bench
+        return bench.main(argv[1:])
+    if argv[:2] == ["world", "generate"]:
+        from cluster import worldgen
+        return worldgen.main(argv[2:])
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args)
+    except ConfigError as error:
+        print(f"odyssey: {error}", file=sys.stderr)
+        return 2
+    if args.command == "up":
+        from cluster import supervisor
+        return supervisor.up(config, args.workers, args)
+    if args.command == "node":
+        return run_node(config, args.role, args.name, args.port)
+    if args.command == "status":
+        from cluster import status
+        return status.main(config, args.json)
+    return 2
+
+
+def run_node(config: config_module.Config, role: str, name: str, port: int | None) -> int:
+    from cluster import logs
+    logs.setup(name)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    if role == "broker":
+        from broker.node import run
+        run(config, name)
+    elif role == "edge":
+        from edge.node import run
+        run(config, name, port)
+    elif role == "storage":
+        from storage.node import run
+        run(config, name)
+    else:
+        from workers.node import run
+        run(config, name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,241 @@
+"""cluster.toml → typed, validated configuration.
+
+Every setting an operator may change lives here, with its default, and is
+documented in the repository's ``cluster.toml``. Loading is strict: an
+unknown key or a value of the wrong type or range raises ``ConfigError``
+with one line that names the key.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting in cluster.toml is unknown or has a bad value."""
+
+
+@dataclass(slots=True)
+class ClusterSection:
+    """Where the cluster keeps its files."""
+    data_dir: str = "data"  # LMDB environment, ipc sockets, run.json; relative to the config file
+
+
+@dataclass(slots=True)
+class BrokerSection:
+    """The ROUTER every node connects to."""
+    # "auto": ipc://<data_dir>/broker.ipc on one box. A multi-host cluster sets
+    # e.g. "tcp://10.0.0.5:5555" (nodes connect here) and bind "tcp://*:5555".
+    endpoint: str = "auto"
+    bind: str = "auto"
+    # After a broker (re)start, sessions and leases are rebuilt from what the
+    # nodes re-announce; within this window nothing is closed or reassigned.
+    recovery_window_ms: int = 2500
+    # Minimum spacing between two pokes of one map (PROTOCOL 5.9).
+    poke_min_spacing_ms: int = 100
+
+
+@dataclass(slots=True)
+class HeartbeatSection:
+    """Heartbeats in both directions between the broker and every node."""
+    interval_ms: int = 1000
+    liveness: int = 3  # a peer that misses this many heartbeats is dead
+
+
+@dataclass(slots=True)
+class LeaseSection:
+    """Map ownership."""
+    # A lease expires this long after its worker's last heartbeat.
+    duration_ms: int = 3000
+    # A map with no players and nothing due is checkpointed and released after this.
+    idle_release_ms: int = 30000
+
+
+@dataclass(slots=True)
+class CheckpointSection:
+    """How often map workers send dirty maps and players to storage."""
+    interval_ms: int = 1000
+
+
+@dataclass(slots=True)
+class EdgeSection:
+    """The websocket front of the cluster."""
+    host: str = "0.0.0.0"
+    port: int = 8080
+    max_frame_bytes: int = 65536
+    packets_per_second: int = 40  # sustained rate per connection
+    burst: int = 80  # packets a connection may send at once before the rate applies
+
+
+@dataclass(slots=True)
+class StorageSection:
+    """The LMDB storage worker."""
+    map_size_mb: int = 1024
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    hash_threads: int = 2  # password hashing runs here, never on the loop
+    # How long a logging-out player's account stays locked waiting for the
+    # map worker's final save before the last checkpoint is taken as final.
+    logout_save_timeout_ms: int = 10000
+
+
+@dataclass(slots=True)
+class WorldSection:
+    """The game world."""
+    # Directory in the format of storage/starter_world, loaded into a fresh
+    # data directory on first start. "" = the bundled starter world.
+    start_dir: str = ""
+    motd: str = ""
+
+
+@dataclass(slots=True)
+class GameSection:
+    """Game rules an operator may tune."""
+    # Minimum time between two steps of one player; a faster step is bounced.
+    min_step_interval_ms: int = 100
+
+
+@dataclass(slots=True)
+class NodeEntry:
+    """One node of a multi-host cluster (``[[nodes]]``)."""
+    role: str = ""
+    name: str = ""
+    host: str = "127.0.0.1"
+    port: int = 0  # edges: the websocket port (0 = edge.port)
+
+
+@dataclass(slots=True)
+class Config:
+    """The whole cluster.toml."""
+    cluster: ClusterSection = field(default_factory=ClusterSection)
+    broker: BrokerSection = field(default_factory=BrokerSection)
+    heartbeat: HeartbeatSection = field(default_factory=HeartbeatSection)
+    lease: LeaseSection = field(default_factory=LeaseSection)
+    checkpoint: CheckpointSection = field(default_factory=CheckpointSection)
+    edge: EdgeSection = field(default_factory=EdgeSection)
+    storage: StorageSection = field(default_factory=StorageSection)
+    world: WorldSection = field(default_factory=WorldSection)
+    game: GameSection = field(default_factory=GameSection)
+    nodes: list[NodeEntry] = field(default_factory=list)
+    base_dir: Path = field(default_factory=Path.cwd)  # the config file's directory
+
+    @property
+    def data_dir(self) -> Path:
+        path = Path(os.path.expanduser(self.cluster.data_dir))
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    @property
+    def broker_endpoint(self) -> str:
+        """The endpoint nodes connect to."""
+        if self.broker.endpoint == "auto":
+            return f"ipc://{self.data_dir / 'broker.ipc'}"
+        return self.broker.endpoint
+
+    @property
+    def broker_bind(self) -> str:
+        """The endpoint the broker binds."""
+        return self.broker_endpoint if self.broker.bind == "auto" else self.broker.bind
+
+    @property
+    def dead_after_ms(self) -> int:
+        return self.heartbeat.interval_ms * self.heartbeat.liveness
+
+    def node(self, role: str, name: str) -> NodeEntry:
+        for entry in self.nodes:
+            if entry.role == role and entry.name == name:
+                return entry
+        return NodeEntry(role=role, name=name)
+
+
+ROLES = ("broker", "edge", "map", "storage")
+
+# Range checks for numbers: key → (minimum, maximum).
+_RANGES: dict[str, tuple[int, int]] = {
+    "edge.port": (0, 65535),
+    "nodes.port": (0, 65535),
+    "heartbeat.liveness": (1, 100),
+    "heartbeat.interval_ms": (10, 600_000),
+}
+
+
+def _check_value(key: str, value: Any, default: Any) -> Any:
+    expected = type(default)
+    if expected is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"cluster.toml: {key} must be an integer, got {value!r}")
+        low, high = _RANGES.get(key, (0, 2**62))
+        if not low <= value <= high:
+            raise ConfigError(f"cluster.toml: {key} must be between {low} and {high}, got {value}")
+    elif expected is str and not isinstance(value, str):
+        raise ConfigError(f"cluster.toml: {key} must be a string, got {value!r}")
+    elif expected is bool and not isinstance(value, bool):
+        raise ConfigError(f"cluster.toml: {key} must be true or false, got {value!r}")
+    return value
+
+
+def _build_section(cls: type, table: Any, prefix: str) -> Any:
+    if not isinstance(table, dict):
+        raise ConfigError(f"cluster.toml: [{prefix}] must be a table")
+    section = cls()
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key, value in table.items():
+        if key not in names:
+            raise ConfigError(f"cluster.toml: unknown key {prefix}.{key}")
+        setattr(section, key, _check_value(f"{prefix}.{key}", value, getattr(section, key)))
+    return section
+
+
+def _build_nodes(items: Any) -> list[NodeEntry]:
+    if not isinstance(items, list):
+        raise ConfigError("cluster.toml: nodes must be an array of tables ([[nodes]])")
+    nodes = [_build_section(NodeEntry, item, "nodes") for item in items]
+    for node in nodes:
+        if node.role not in ROLES:
+            raise ConfigError(f"cluster.toml: nodes.role must be one of {', '.join(ROLES)}, got {node.role!r}")
+        if not node.name:
+            raise ConfigError("cluster.toml: nodes.name must not be empty")
+    return nodes
+
+
+def from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Config:
+    """Build a Config from a parsed TOML document."""
+    config = Config(base_dir=base_dir or Path.cwd())
+    sections = {f.name: f for f in dataclasses.fields(Config) if f.name not in ("nodes", "base_dir")}
+    for key, value in raw.items():
+        if key == "nodes":
+            config.nodes = _build_nodes(value)
+        elif key in sections:
+            current = getattr(config, key)
+            setattr(config, key, _build_section(type(current), value, key))
+        else:
+            raise ConfigError(f"cluster.toml: unknown key {key}")
+    if config.broker.poke_min_spacing_ms < 1:
+        raise ConfigError("cluster.toml: broker.poke_min_spacing_ms must be at least 1")
+    return config
+
+
+def load(path: str | os.PathLike | None) -> Config:
+    """Load a config file; None → all defaults (relative paths from the cwd)."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return from_dict(raw, base_dir=path.resolve().parent)
+
+
+def to_dict(config: Config) -> dict[str, Any]:
+    """The settings as plain data (for child processes and `status`)."""
+    out = {f.name: dataclasses.asdict(getattr(config, f.name))
+           for f in dataclasses.fields(Config) if f.name not in ("nodes", "base_dir")}
+    out["nodes"] = [dataclasses.asdict(node) for node in config.nodes]
+    return out

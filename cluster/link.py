@@ -1,0 +1,95 @@
+"""A node's side of the broker connection: registration and heartbeats.
+
+``BrokerLink`` is sans-I/O: the node's loop hands it received frames and
+asks it for the frame to send; it keeps the batch of outgoing commands,
+sends HELLO (with the node's current state, so a restarted broker can
+rebuild its tables), heartbeats every interval, answers the broker's WHO,
+and tells the node when the broker has gone silent.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from typing import Any, Callable
+
+from cluster import wire
+
+log = logging.getLogger(__name__)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class BrokerLink:
+    """Registration, heartbeats and batching toward the broker."""
+
+    def __init__(self, role: str, name: str, interval_ms: int, liveness: int,
+                 announce: Callable[[], dict[str, Any]]) -> None:
+        self.role = role
+        self.name = name
+        self.interval_ms = interval_ms
+        self.dead_after_ms = interval_ms * liveness
+        self.announce = announce
+        self.incarnation = uuid.uuid4().hex[:12]
+        self.pending: list[list] = []
+        self.last_heard_ms = now_ms()
+        self.next_heartbeat_ms = 0
+        self.broker_alive = False
+        self.registered_once = False
+        self.lost_once = False
+
+    def queue(self, command: list) -> None:
+        self.pending.append(command)
+
+    def hello(self) -> None:
+        state = self.announce()
+        self.queue([wire.HELLO, self.role, self.name, socket.gethostname(), os.getpid(),
+                    self.incarnation, state])
+
+    def on_frame(self, frame: bytes) -> list[list]:
+        """Commands in a frame from the broker, minus the link's own (HB, WHO)."""
+        self.last_heard_ms = now_ms()
+        if not self.broker_alive:
+            self.broker_alive = True
+            if self.lost_once:
+                log.info("%s: the broker answers again", self.name)
+        commands = wire.unpack(frame)
+        for_node = []
+        for command in commands:
+            token = command[0]
+            if token == wire.HB:
+                continue
+            if token == wire.WHO:
+                log.info("%s: broker does not know us; registering again", self.name)
+                self.hello()
+                continue
+            for_node.append(command)
+        return for_node
+
+    def tick(self, now: int) -> None:
+        """Heartbeat when due; notice a silent broker."""
+        if not self.registered_once:
+            self.registered_once = True
+            self.hello()
+        if now >= self.next_heartbeat_ms:
+            self.queue([wire.HB])
+            self.next_heartbeat_ms = now + self.interval_ms
+        if self.broker_alive and now - self.last_heard_ms > self.dead_after_ms:
+            self.broker_alive = False
+            self.lost_once = True
+            log.warning("%s: no word from the broker for %d ms; waiting for it", self.name,
+                        now - self.last_heard_ms)
+
+    def take_frame(self) -> bytes | None:
+        if not self.pending:
+            return None
+        frame = wire.pack(self.pending)
+        self.pending = []
+        return frame
+
+    def next_deadline_ms(self) -> int:
+        return self.next_heartbeat_ms

@@ -1,0 +1,167 @@
+"""Client packet types (PROTOCOL.md sections 2 and 3) and the S→C builders.
+
+This is the only module that shapes JSON for the client. Builders return
+plain dicts in the field order of PROTOCOL.md section 3; ``encode`` turns
+one into the bytes of a text frame. Map ids always go out as numbers
+(PROTOCOL 0.2: "A new server should always send numbers").
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# --- client → server (PROTOCOL 2) -------------------------------------------
+CREATE_ACCOUNT = 0
+LOGIN = 1
+DELETE_CHARACTER = 2
+CREATE_CHARACTER = 3
+ENTER_GAME = 4
+CHAT = 5
+MOVE = 6
+ATTACK = 7
+TRAIN = 8
+USE_ITEM = 9
+PICKUP = 10
+SHOP_TRADE = 11
+SAVE_MAP = 12
+SAVE_ITEM = 13
+SAVE_NPC = 14
+SAVE_SHOP = 15
+SAVE_PROFESSION = 18
+DROP_ITEM = 20
+CLICK_TILE = 22
+SAVE_SETTINGS = 23
+REPAIR = 24
+SAVE_SCRIPT = 26
+SELL = 31
+HACK_REPORT = 32
+
+ACCOUNT_TYPES = range(0, 5)  # handled by storage; >= 5 by the map
+
+# --- windows (100 `win`) -----------------------------------------------------
+WIN_LOGIN = "winLogin"
+WIN_MESSAGE = "winMessage"
+WIN_SELECT_PLAYER = "winSelectPlayer"
+WIN_GAME = "winGame"
+
+# --- chat colours and channels used by the rules -----------------------------
+CHANNEL_GENERAL = 0
+CHANNEL_NOTICE = 1
+CHANNEL_COMBAT = 4
+COLOR_WHITE = "#ffffff"
+COLOR_GREY = "#696969"
+COLOR_YELLOW = "#ffff00"
+COLOR_SHOPKEEPER = "#d3d3d3"
+
+SOUND_MAP_CHANGE = 0
+
+
+def encode(packet: dict[str, Any]) -> bytes:
+    """The UTF-8 JSON text of one frame."""
+    return json.dumps(packet, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def window(win: str, message: str = "") -> dict:
+    """100: switch the client to a window, optionally with a message."""
+    return {"type": 100, "win": win, "message": message}
+
+
+def account_data(player_id: int, account: dict) -> dict:
+    """101: the account record (its password is always "")."""
+    return {"type": 101, "account_id": player_id, "account": account}
+
+
+def resource_list(kind: str, records: list) -> dict:
+    """102–105 and 139 full lists: kind is profession, item, npc, shop or quest."""
+    return {"type": _RESOURCE_TYPES[kind], kind: records}
+
+
+def resource_single(kind: str, index: int, record: dict) -> dict:
+    """102–105 single-entry update."""
+    return {"type": _RESOURCE_TYPES[kind], kind: record, f"{kind}_id": index}
+
+
+_RESOURCE_TYPES = {"profession": 102, "item": 103, "npc": 104, "shop": 105, "quest": 139}
+
+
+def map_data(map_id: int, map_record: dict) -> dict:
+    """106: a whole map record."""
+    return {"type": 106, "map_id": map_id, "map": map_record}
+
+
+def own_character(player_id: int, player: dict) -> dict:
+    """109: the player's own character record."""
+    return {"type": 109, "player_id": player_id, "player": player}
+
+
+def spawn_player(player_id: int, player: dict) -> dict:
+    """110: show or refresh a player."""
+    pos = player["pos"]
+    return {
+        "type": 110,
+        "player_id": player_id,
+        "name": player["name"],
+        "sprite": player["sprite"],
+        "guild_id": player["guild_id"],
+        "access": player["access"],
+        "color": player["color"],
+        "killer": player["killer"],
+        "vitals": dict(player["vitals"]),
+        "max_vitals": dict(player["max_vitals"]),
+        "pos": {"x": pos["x"], "y": pos["y"], "dir": pos["dir"], "map_id": pos["map_id"]},
+    }
+
+
+def despawn_player(player_id: int, map_id: int) -> dict:
+    """111: a player left the map."""
+    return {"type": 111, "player_id": player_id, "map_id": map_id}
+
+
+def map_items(map_id: int, items: list) -> dict:
+    """112 full: all 200 map-item slots."""
+    return {"type": 112, "map_id": map_id, "map_items": items}
+
+
+def map_item(map_id: int, slot_id: int, item: dict) -> dict:
+    """112 single: one map-item slot."""
+    return {"type": 112, "map_id": map_id, "slot_id": slot_id, "map_items": item}
+
+
+def map_npcs(map_id: int, npcs: list) -> dict:
+    """113 full: all 20 NPC slots."""
+    return {"type": 113, "map_id": map_id, "map_npcs": npcs}
+
+
+def map_npc(map_id: int, slot_id: int, npc: dict) -> dict:
+    """113 single: one NPC slot."""
+    return {"type": 113, "map_id": map_id, "slot_id": slot_id, "map_npcs": npc}
+
+
+def chat(text: str, channel: int = CHANNEL_GENERAL, color: str = COLOR_WHITE, temp: bool = False) -> dict:
+    """114: a chat line or notice."""
+    return {"type": 114, "channel_id": channel, "color": color, "temp": temp, "text": text}
+
+
+def player_moved(player_id: int, x: int, y: int, direction: int, speed: Any) -> dict:
+    """115: a player's position (only these fields, never what else the client sent)."""
+    return {"type": 115, "player_id": player_id, "x": x, "y": y, "dir": direction, "speed": speed}
+
+
+def doors(map_id: int, door_slots: list) -> dict:
+    """122: the map's 20 door slots."""
+    return {"type": 122, "map_id": map_id, "map_doors": door_slots}
+
+
+def sound(sound_id: int) -> dict:
+    """123: play a sound."""
+    return {"type": 123, "sound_id": sound_id}
+
+
+def music(music_id: int) -> dict:
+    """124: play music."""
+    return {"type": 124, "music_id": music_id}
+
+
+def shots(map_id: int, shot_slots: list) -> dict:
+    """126 full: all 50 projectile slots."""
+    return {"type": 126, "map_id": map_id, "map_shots": shot_slots}

@@ -1,0 +1,152 @@
+"""The node-to-node message set and its frame format.
+
+Every ZeroMQ message between a node (DEALER) and the broker (ROUTER) is one
+frame: a msgpack array of commands, each itself an array whose first item
+is the command token below. A node sends at most one such frame per loop
+turn (batching). Raw client JSON travels as msgpack ``bin`` and is never
+decoded by the broker.
+
+Command reference (direction: fields)
+=====================================
+
+Any node → broker
+    HELLO     role, name, host, pid, incarnation, state   register / re-announce
+    HB                                                   heartbeat
+    BYE                                                  leaving on purpose
+    STATUS                                               (one-off client) ask for the cluster view
+Broker → any node
+    HB                                                   heartbeat
+    WHO                                                  "I do not know you": send HELLO again
+    STATUS_REPLY view
+Edge → broker
+    IN        conn, type, raw                            one client frame
+    CLOSED    conn                                       the websocket closed
+Broker → edge
+    OUT       [conn...], payload                         write payload to each conn
+    CLOSE     conn                                       close that websocket
+    BIND      conn, pid, account_id                      the conn is logged in as pid
+    PLACE     conn, map_id, char_key                     the player is on map_id (None: not in game)
+Broker → storage
+    ACCT      edge, conn, pid|None, type, raw            account packet 0–4
+    LOGOUT    pid, in_game                               the session ended
+    SESSIONS  [[pid, account_id, char_key, map_id, edge, conn]...]  the live sessions (reconcile)
+    LOAD_MAP / CKPT / SAVE_PLAYER / SETTINGS             forwarded from a worker, sender inserted
+Storage → broker
+    OUT_CONN  edge, conn, payload                        to one connection
+    OUT_ALL   payload                                    to everyone in game
+    CLOSE_CONN edge, conn
+    BIND      edge, conn, pid, account_id                login succeeded
+    ENTER     pid, map_id, char_key, record              the character enters the game
+    TO        node, command                              deliver a command to one node
+Broker → map worker
+    GRANT     map_id, epoch, [pid...]                    you own map_id; re-join these players
+    REVOKE    map_id                                     you no longer own map_id
+    PKT       map_id, seq, pid, type, raw                a client packet for the map
+    JOIN      map_id, seq, pid, char_key, record         a player arrives on the map
+    LEAVE     map_id, seq, pid                           the player's session ended
+    POKE      map_id                                     timed wake-up
+    MAP_LOADED map_id, epoch, map, runtime|None, [[pid, char_key, record]...], world  (from storage, via TO)
+Map worker → broker
+    OUT       [pid...], payload                          to those players
+    OUT_ALL   payload                                    to everyone in game
+    TRANSFER  from_map, pid, to_map, record              the player left from_map for to_map
+    DONE      map_id, seq, wake_at_ms|None               processed up to seq; wake me then
+    RELEASE   map_id, epoch                              idle map checkpointed; lease given back
+    CLOSE_PID pid                                        close that player's connection
+Map worker → storage (through the broker, which inserts the sender's name)
+    LOAD_MAP  map_id, epoch, [pid...]                    load map state and these players
+    CKPT      map_id, epoch, runtime, [[pid, char_key, record]...]  checkpoint (fenced by epoch)
+    SAVE_PLAYER pid, char_key, map_id, epoch, record|None, final   a player left the map
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import msgpack
+
+HELLO = "HELLO"
+HB = "HB"
+BYE = "BYE"
+WHO = "WHO"
+STATUS = "STATUS"
+STATUS_REPLY = "STATUS_REPLY"
+
+IN = "IN"
+CLOSED = "CLOSED"
+OUT = "OUT"
+CLOSE = "CLOSE"
+BIND = "BIND"
+PLACE = "PLACE"
+
+ACCT = "ACCT"
+LOGOUT = "LOGOUT"
+SESSIONS = "SESSIONS"
+OUT_CONN = "OUT_CONN"
+OUT_ALL = "OUT_ALL"
+CLOSE_CONN = "CLOSE_CONN"
+ENTER = "ENTER"
+TO = "TO"
+
+GRANT = "GRANT"
+REVOKE = "REVOKE"
+PKT = "PKT"
+JOIN = "JOIN"
+LEAVE = "LEAVE"
+POKE = "POKE"
+MAP_LOADED = "MAP_LOADED"
+TRANSFER = "TRANSFER"
+DONE = "DONE"
+RELEASE = "RELEASE"
+CLOSE_PID = "CLOSE_PID"
+
+LOAD_MAP = "LOAD_MAP"
+CKPT = "CKPT"
+SAVE_PLAYER = "SAVE_PLAYER"
+SETTINGS = "SETTINGS"
+
+# Commands a map worker addresses to storage; the broker forwards them with
+# the worker's name inserted after the token.
+STORAGE_BOUND = frozenset({LOAD_MAP, CKPT, SAVE_PLAYER, SETTINGS})
+
+ROLE_BROKER = "broker"
+ROLE_EDGE = "edge"
+ROLE_MAP = "map"
+ROLE_STORAGE = "storage"
+
+
+def pack(commands: Iterable[list | tuple]) -> bytes:
+    """Encode a batch of commands as one frame."""
+    return msgpack.packb(list(commands), use_bin_type=True)
+
+
+def unpack(frame: bytes) -> list[list[Any]]:
+    """Decode one frame into its commands; raises ValueError if malformed."""
+    try:
+        batch = msgpack.unpackb(frame, raw=False, strict_map_key=False)
+    except Exception as error:  # msgpack raises several unrelated types
+        raise ValueError(f"undecodable frame: {error}") from None
+    if not isinstance(batch, list) or not all(isinstance(c, list) and c and isinstance(c[0], str) for c in batch):
+        raise ValueError("frame is not a list of commands")
+    return batch
+
+
+class Outbox:
+    """Commands waiting to be sent, one list per peer; flushed once per loop turn."""
+
+    __slots__ = ("by_peer",)
+
+    def __init__(self) -> None:
+        self.by_peer: dict[bytes, list] = {}
+
+    def add(self, peer: bytes, command: list | tuple) -> None:
+        queue = self.by_peer.get(peer)
+        if queue is None:
+            self.by_peer[peer] = [command]
+        else:
+            queue.append(command)
+
+    def drain(self) -> list[tuple[bytes, bytes]]:
+        """(peer, frame) pairs, and empty the outbox."""
+        frames = [(peer, pack(commands)) for peer, commands in self.by_peer.items()]
+        self.by_peer = {}
+        return frames

@@ -1,0 +1,243 @@
+"""The edge: Tornado websockets in front, one DEALER to the broker behind.
+
+It checks each frame once (text, size, rate, a JSON object with an integer
+``type``), forwards ``(conn, type, raw)`` to the broker in one batch per loop
+turn, and writes what the broker sends back. A payload meant for many
+sockets is framed once and the same bytes are written to each stream.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import time
+
+import tornado.httpserver
+import tornado.ioloop
+import tornado.web
+import tornado.websocket
+import zmq
+import zmq.asyncio
+from tornado.iostream import StreamClosedError
+
+from cluster import wire
+from cluster.config import Config
+from cluster.link import BrokerLink, now_ms
+from edge.framing import text_frame
+from edge.limits import RateLimiter
+
+log = logging.getLogger(__name__)
+
+
+class GameSocket(tornado.websocket.WebSocketHandler):
+    """One player's websocket at ``/``."""
+
+    edge: "Edge"
+
+    def initialize(self, edge: "Edge") -> None:
+        self.edge = edge
+        self.conn = 0
+        self.pid: int | None = None
+        self.account_id: int | None = None
+        self.map_id: int | None = None
+        self.char_key: list | None = None
+        self.limiter = edge.new_limiter()
+
+    def check_origin(self, origin: str) -> bool:
+        return True  # the game client may be served from anywhere on the LAN
+
+    def open(self) -> None:
+        self.conn = self.edge.register(self)
+        self.set_nodelay(True)
+
+    def on_message(self, message) -> None:
+        if isinstance(message, bytes):
+            self.reject("a binary frame")
+            return
+        if not self.limiter.allow(time.monotonic()):
+            self.reject("over the packet rate limit")
+            return
+        try:
+            packet = json.loads(message)
+        except ValueError:
+            self.reject("a frame that is not JSON")
+            return
+        packet_type = packet.get("type") if isinstance(packet, dict) else None
+        if not isinstance(packet_type, int) or isinstance(packet_type, bool):
+            self.reject("a frame without an integer type")
+            return
+        if packet_type < 0:
+            return  # PROTOCOL 2.1: negative types are ignored
+        self.edge.forward([wire.IN, self.conn, packet_type, message.encode("utf-8")])
+
+    def reject(self, what: str) -> None:
+        log.info("conn %s sent %s; closing it", self.conn, what)
+        self.close(1008, "bad frame")
+
+    def on_close(self) -> None:
+        self.edge.unregister(self)
+
+    def write_frame(self, frame: bytes) -> None:
+        """Write an already-framed text message to this socket's stream."""
+        connection = self.ws_connection
+        if connection is None or connection.is_closing():
+            return
+        try:
+            connection.stream.write(frame)
+        except StreamClosedError:
+            pass
+
+
+class Health(tornado.web.RequestHandler):
+    """``GET /healthz``: is this edge up and does it hear the broker?"""
+
+    def initialize(self, edge: "Edge") -> None:
+        self.edge = edge
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"ok": True, "name": self.edge.name,
+                                "broker": self.edge.link.broker_alive,
+                                "connections": len(self.edge.sockets)}))
+
+
+class Edge:
+    """The edge node: websockets, the broker link and the batches between them."""
+
+    def __init__(self, config: Config, name: str, host: str, port: int) -> None:
+        self.config = config
+        self.name = name
+        self.host = host
+        self.port = port
+        self.sockets: dict[int, GameSocket] = {}
+        self.next_conn = int(time.time() * 1000) % 1_000_000_000 * 1000
+        self.link = BrokerLink(wire.ROLE_EDGE, name, config.heartbeat.interval_ms,
+                               config.heartbeat.liveness, self.announce)
+        self.context = zmq.asyncio.Context()
+        self.dealer = self.context.socket(zmq.DEALER)
+        self.dealer.setsockopt(zmq.IDENTITY, name.encode())
+        self.dealer.setsockopt(zmq.LINGER, 0)
+        self.dealer.setsockopt(zmq.SNDHWM, 100_000)
+        self.dealer.setsockopt(zmq.RCVHWM, 100_000)
+        self.flush_scheduled = False
+        self.handlers = {wire.OUT: self.on_out, wire.CLOSE: self.on_close,
+                         wire.BIND: self.on_bind, wire.PLACE: self.on_place}
+
+    def new_limiter(self) -> RateLimiter:
+        return RateLimiter(self.config.edge.packets_per_second, self.config.edge.burst)
+
+    def announce(self) -> dict:
+        return {"sessions": [[s.conn, s.pid, s.account_id, s.char_key, s.map_id]
+                             for s in self.sockets.values()]}
+
+    # --- websockets → broker ------------------------------------------------------
+    def register(self, socket: GameSocket) -> int:
+        self.next_conn += 1
+        self.sockets[self.next_conn] = socket
+        return self.next_conn
+
+    def unregister(self, socket: GameSocket) -> None:
+        if self.sockets.pop(socket.conn, None) is not None:
+            self.forward([wire.CLOSED, socket.conn])
+
+    def forward(self, command: list) -> None:
+        self.link.queue(command)
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        self.flush_scheduled = False
+        frame = self.link.take_frame()
+        if frame is None:
+            return
+        try:
+            self.dealer.send(frame, zmq.NOBLOCK)
+        except zmq.Again:
+            log.warning("broker queue full; dropped a batch")
+
+    # --- broker → websockets ------------------------------------------------------
+    async def pump(self) -> None:
+        while True:
+            frame = await self.dealer.recv()
+            try:
+                commands = self.link.on_frame(frame)
+            except ValueError as error:
+                log.warning("bad frame from the broker: %s", error)
+                continue
+            for command in commands:
+                handler = self.handlers.get(command[0])
+                if handler is None:
+                    log.warning("unknown command %r from the broker", command[0])
+                    continue
+                handler(*command[1:])
+            if self.link.pending:
+                self.flush()
+
+    def on_out(self, conns: list[int], payload: bytes) -> None:
+        frame = text_frame(payload)
+        sockets = self.sockets
+        for conn in conns:
+            socket = sockets.get(conn)
+            if socket is not None:
+                socket.write_frame(frame)
+
+    def on_close(self, conn: int) -> None:
+        socket = self.sockets.get(conn)
+        if socket is not None:
+            socket.close()
+
+    def on_bind(self, conn: int, pid: int, account_id: int) -> None:
+        socket = self.sockets.get(conn)
+        if socket is not None:
+            socket.pid, socket.account_id = pid, account_id
+
+    def on_place(self, conn: int, map_id: int | None, char_key: list | None) -> None:
+        socket = self.sockets.get(conn)
+        if socket is not None:
+            socket.map_id, socket.char_key = map_id, char_key
+
+    def tick(self) -> None:
+        self.link.tick(now_ms())
+        self.flush()
+
+    # --- life -------------------------------------------------------------------
+    async def serve(self) -> None:
+        self.dealer.connect(self.config.broker_endpoint)
+        app = tornado.web.Application(
+            [(r"/", GameSocket, {"edge": self}), (r"/healthz", Health, {"edge": self})],
+            websocket_max_message_size=self.config.edge.max_frame_bytes,
+            websocket_ping_interval=None,
+        )
+        server = tornado.httpserver.HTTPServer(app, max_buffer_size=self.config.edge.max_frame_bytes * 4)
+        server.listen(self.port, self.host)
+        log.info("edge %s listening on ws://%s:%d/ (broker %s)", self.name, self.host, self.port,
+                 self.config.broker_endpoint)
+        self.tick()
+        ticker = tornado.ioloop.PeriodicCallback(self.tick, max(50, self.config.heartbeat.interval_ms // 4))
+        ticker.start()
+        pump = asyncio.ensure_future(self.pump())
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        log.info("edge %s stopping: no new connections, closing %d sockets", self.name, len(self.sockets))
+        server.stop()
+        for socket in list(self.sockets.values()):
+            socket.close(1001, "server shutting down")
+        await asyncio.sleep(0.2)
+        self.link.queue([wire.BYE])
+        self.flush()
+        await asyncio.sleep(0.1)
+        ticker.stop()
+        pump.cancel()
+        self.dealer.close(0)
+
+
+def run(config: Config, name: str, port: int | None = None) -> None:
+    """Serve websockets on edge.host and the node's port until SIGTERM / SIGINT."""
+    entry = config.node("edge", name)
+    port = port if port is not None else (entry.port or config.edge.port)
+    asyncio.run(Edge(config, name, config.edge.host, port).serve())

@@ -1,0 +1,227 @@
+"""The storage worker: the only writer of the LMDB environment.
+
+Each loop turn drains the broker socket and the finished password jobs,
+applies everything in one write transaction, commits it (synced to disk),
+and only then sends the replies of that turn.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import signal
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
+
+import argon2
+import zmq
+
+from cluster import records, wire
+from cluster.config import Config
+from cluster.link import BrokerLink, now_ms
+from storage import db
+from storage.accounts import Accounts
+from storage.world import WorldCache, ensure_world
+
+log = logging.getLogger(__name__)
+
+
+class Hasher:
+    """argon2id hashing and checking; called from the job threads only."""
+
+    def __init__(self, config: Config) -> None:
+        settings = config.storage
+        self.hasher = argon2.PasswordHasher(time_cost=settings.argon2_time_cost,
+                                            memory_cost=settings.argon2_memory_kib,
+                                            parallelism=settings.argon2_parallelism)
+
+    def hash(self, password: str) -> str:
+        return self.hasher.hash(password)
+
+    def verify(self, digest: str, password: str) -> bool:
+        try:
+            return self.hasher.verify(digest, password)
+        except argon2.exceptions.VerificationError:
+            return False
+        except argon2.exceptions.InvalidHashError:
+            return False
+
+
+class Jobs:
+    """A thread pool whose results come back to the loop through a pipe."""
+
+    def __init__(self, threads: int) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hash")
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        self.done: collections.deque = collections.deque()
+
+    def submit(self, function: Callable, args: tuple, continuation: Callable) -> None:
+        def finished(future) -> None:
+            error = future.exception()
+            self.done.append((continuation, error if error is not None else future.result()))
+            os.write(self.write_fd, b"!")
+        self.pool.submit(function, *args).add_done_callback(finished)
+
+    def take(self) -> list:
+        try:
+            while os.read(self.read_fd, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        finished = []
+        while self.done:
+            finished.append(self.done.popleft())
+        return finished
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Storage:
+    """Handlers of the commands storage receives."""
+
+    def __init__(self, config: Config, store: db.Store, jobs: Jobs) -> None:
+        self.config = config
+        self.store = store
+        self.world = WorldCache(store)
+        self.accounts = Accounts(self.world, jobs, Hasher(config), self.motd)
+        self.refused_checkpoints = 0
+        self.checkpoint_writes = 0
+        self.handlers = {
+            wire.ACCT: self.on_account, wire.LOGOUT: self.on_logout, wire.SESSIONS: self.on_sessions,
+            wire.LOAD_MAP: self.on_load_map, wire.CKPT: self.on_checkpoint,
+            wire.SAVE_PLAYER: self.on_save_player,
+        }
+
+    def motd(self) -> str:
+        with self.store.read() as txn:
+            return txn.meta("motd", self.config.world.motd)
+
+    def dispatch(self, txn: db.Txn, out: list, command: list) -> None:
+        handler = self.handlers.get(command[0])
+        if handler is None:
+            log.warning("unknown command %r", command[0])
+            return
+        try:
+            handler(txn, out, *command[1:])
+        except Exception:  # one bad command must not stop storage
+            log.exception("%s failed", command[0])
+
+    def on_account(self, txn, out, edge, conn, pid, packet_type, raw) -> None:
+        self.accounts.handle(txn, out, edge, conn, packet_type, raw)
+
+    def on_logout(self, txn, out, pid, in_game) -> None:
+        self.accounts.logout(pid, in_game, now_ms() + self.config.storage.logout_save_timeout_ms)
+
+    def on_sessions(self, txn, out, live) -> None:
+        self.accounts.reconcile(live)
+
+    def fenced(self, txn: db.Txn, map_id: int, epoch: int, what: str, sender: str) -> bool:
+        current = txn.get("fences", db.int_key(map_id), 0)
+        if epoch < current:
+            self.refused_checkpoints += 1
+            log.warning("refused %s of map %s from %s: epoch %s is older than the lease's %s",
+                        what, map_id, sender, epoch, current)
+            return True
+        return False
+
+    def on_load_map(self, txn, out, sender, map_id, epoch, pids) -> None:
+        key = db.int_key(map_id)
+        if epoch > txn.get("fences", key, 0):
+            txn.put("fences", key, epoch)
+        map_record = txn.map_record(map_id) or records.new_map()
+        state = txn.get("map_state", key)
+        runtime = state["runtime"] if state else None
+        players = []
+        for pid in pids:
+            session = self.accounts.sessions.get(pid)
+            if session is None or session.slot is None:
+                continue
+            char_key = [session.account_id, session.slot]
+            record = txn.get("characters", db.char_key(*char_key))
+            if record:
+                record["pos"]["map_id"] = map_id
+                players.append([pid, char_key, record])
+        world = {"map_ids": sorted(self.world.map_ids), "shops": self.world.lists["shop"]}
+        out.append([wire.TO, sender, [wire.MAP_LOADED, map_id, epoch, map_record, runtime, players, world]])
+
+    def on_checkpoint(self, txn, out, sender, map_id, epoch, runtime, players) -> None:
+        if self.fenced(txn, map_id, epoch, "a checkpoint", sender):
+            return
+        txn.put("map_state", db.int_key(map_id), {"epoch": epoch, "runtime": runtime})
+        for _pid, char_key, record in players:
+            txn.put("characters", db.char_key(*char_key), record)
+        self.checkpoint_writes += 1 + len(players)
+
+    def on_save_player(self, txn, out, sender, pid, char_key, map_id, epoch, record, final) -> None:
+        if record is not None and char_key and not self.fenced(txn, map_id, epoch, "a player save", sender):
+            txn.put("characters", db.char_key(*char_key), record)
+            self.checkpoint_writes += 1
+        if final:
+            session = self.accounts.sessions.get(pid)
+            if session is not None and session.logout_deadline_ms is not None:
+                self.accounts.release(session)
+
+
+def run(config: Config, name: str = "storage") -> None:
+    """Serve until SIGTERM / SIGINT, then commit and close."""
+    store = db.Store(config.data_dir / "lmdb", config.storage.map_size_mb)
+    db.migrate(store)
+    ensure_world(store, config.world.start_dir)
+    jobs = Jobs(config.storage.hash_threads)
+    storage = Storage(config, store, jobs)
+    link = BrokerLink(wire.ROLE_STORAGE, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
+                      lambda: {})
+    context = zmq.Context.instance()
+    dealer = context.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.IDENTITY, name.encode())
+    dealer.setsockopt(zmq.LINGER, 2000)
+    dealer.setsockopt(zmq.SNDHWM, 100_000)
+    dealer.connect(config.broker_endpoint)
+    log.info("storage %s serving %s (broker %s)", name, config.data_dir / "lmdb", config.broker_endpoint)
+    stopping: list[bool] = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
+    poller = zmq.Poller()
+    poller.register(dealer, zmq.POLLIN)
+    poller.register(jobs.read_fd, zmq.POLLIN)
+    while not stopping:
+        now = now_ms()
+        link.tick(now)
+        poller.poll(max(0, min(link.next_deadline_ms() - now, 100)))
+        commands: list[list] = []
+        while True:
+            try:
+                frame = dealer.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            try:
+                commands.extend(link.on_frame(frame))
+            except ValueError as error:
+                log.warning("bad frame from the broker: %s", error)
+        finished = jobs.take()
+        storage.accounts.expire(now_ms())
+        if commands or finished:
+            out: list = []
+            with store.write() as txn:
+                for command in commands:
+                    storage.dispatch(txn, out, command)
+                for continuation, result in finished:
+                    try:
+                        continuation(txn, out, result)
+                    except Exception:
+                        log.exception("a password job's continuation failed")
+            for command in out:  # the transaction is committed: now acknowledge
+                link.queue(command)
+        frame = link.take_frame()
+        if frame is not None:
+            try:
+                dealer.send(frame, zmq.NOBLOCK)
+            except zmq.Again:
+                log.warning("broker queue full; dropped a batch")
+    log.info("storage stopping: committing and closing")
+    jobs.close()
+    dealer.send(wire.pack([[wire.BYE]]), zmq.NOBLOCK)
+    dealer.close()
+    store.close()

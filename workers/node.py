@@ -1,0 +1,233 @@
+"""A map worker: holds the maps it leases and feeds packets to the rules.
+
+The loop: receive a batch from the broker, apply each command to its map
+(buffering while a map loads), run the due timers of every touched map,
+report ``DONE`` with each map's next wake-up, checkpoint dirty maps every
+interval, release maps that stayed idle, and send everything as one frame.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import signal
+from dataclasses import dataclass, field
+
+import zmq
+
+from cluster import packets, wire
+from cluster.config import Config
+from cluster.link import BrokerLink, now_ms
+from workers.rules import HANDLERS, presence
+from workers.rules.context import RuleContext
+from workers.runtime import EVERYONE, Effects, MapRuntime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class LoadingMap:
+    """A granted map waiting for its state from storage."""
+    epoch: int
+    buffered: list = field(default_factory=list)
+
+
+class MapWorker:
+    """The maps this worker owns and the commands for them."""
+
+    def __init__(self, config: Config, name: str) -> None:
+        self.config = config
+        self.name = name
+        self.maps: dict[int, MapRuntime] = {}
+        self.loading: dict[int, LoadingMap] = {}
+        self.last_seq: dict[int, int] = {}
+        self.touched: set[int] = set()
+        self.ctx = RuleContext(min_step_interval_ms=config.game.min_step_interval_ms)
+        self.link = BrokerLink(wire.ROLE_MAP, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
+                               self.announce)
+        self.next_checkpoint_ms = 0
+        self.handlers = {wire.GRANT: self.on_grant, wire.REVOKE: self.on_revoke,
+                         wire.MAP_LOADED: self.on_map_loaded}
+        self.map_commands = {wire.PKT: self.on_packet, wire.JOIN: self.on_join,
+                             wire.LEAVE: self.on_leave, wire.POKE: self.on_poke}
+
+    def announce(self) -> dict:
+        return {"maps": [[m.map_id, m.epoch, list(m.players)] for m in self.maps.values()]}
+
+    # --- commands ---------------------------------------------------------------
+    def handle(self, command: list) -> None:
+        token = command[0]
+        try:
+            if token in self.map_commands:
+                map_id = command[1]
+                if map_id in self.loading:
+                    self.loading[map_id].buffered.append(command)
+                elif map_id in self.maps:
+                    self.map_commands[token](self.maps[map_id], *command[2:])
+                    self.touched.add(map_id)
+                return
+            handler = self.handlers.get(token)
+            if handler is None:
+                log.warning("unknown command %r", token)
+            else:
+                handler(*command[1:])
+        except Exception:  # a rule's failure costs one packet, never the worker
+            log.exception("%s failed", token)
+
+    def on_grant(self, map_id: int, epoch: int, rejoin: list) -> None:
+        self.maps.pop(map_id, None)
+        self.loading[map_id] = LoadingMap(epoch)
+        self.link.queue([wire.LOAD_MAP, map_id, epoch, rejoin])
+
+    def on_revoke(self, map_id: int) -> None:
+        self.maps.pop(map_id, None)
+        self.loading.pop(map_id, None)
+        log.info("map %s revoked", map_id)
+
+    def on_map_loaded(self, map_id, epoch, map_record, runtime_state, players, world) -> None:
+        loading = self.loading.get(map_id)
+        if loading is None or loading.epoch != epoch:
+            return
+        del self.loading[map_id]
+        self.ctx.map_ids = frozenset(world["map_ids"])
+        self.ctx.shops = world["shops"]
+        runtime = MapRuntime(map_id, epoch, map_record)
+        runtime.restore(runtime_state)
+        runtime.idle_since_ms = now_ms()
+        self.maps[map_id] = runtime
+        log.info("map %s loaded (epoch %s, %d players re-joining)", map_id, epoch, len(players))
+        effects = Effects()
+        for pid, char_key, record in players:
+            presence.join(runtime, effects, pid, char_key, record, self.ctx.shops)
+        self.emit(runtime, effects)
+        self.touched.add(map_id)
+        for command in loading.buffered:
+            self.handle(command)
+
+    def on_packet(self, runtime: MapRuntime, seq: int, pid: int, packet_type: int, raw: bytes) -> None:
+        self.last_seq[runtime.map_id] = seq
+        rule = HANDLERS.get(packet_type)
+        if rule is None:
+            return
+        try:
+            packet = json.loads(raw)
+        except ValueError:
+            return
+        effects = Effects()
+        rule(runtime, effects, pid, packet, self.ctx)
+        self.emit(runtime, effects)
+
+    def on_join(self, runtime: MapRuntime, seq: int, pid: int, char_key: list, record: dict) -> None:
+        self.last_seq[runtime.map_id] = seq
+        effects = Effects()
+        presence.join(runtime, effects, pid, char_key, record, self.ctx.shops)
+        self.emit(runtime, effects)
+
+    def on_leave(self, runtime: MapRuntime, seq: int, pid: int) -> None:
+        self.last_seq[runtime.map_id] = seq
+        effects = Effects()
+        if presence.disconnect(runtime, effects, pid) is None:
+            self.link.queue([wire.SAVE_PLAYER, pid, None, runtime.map_id, runtime.epoch, None, True])
+        self.emit(runtime, effects)
+
+    def on_poke(self, runtime: MapRuntime) -> None:
+        pass  # the timers of every touched map run after the batch
+
+    # --- effects → wire ---------------------------------------------------------
+    def emit(self, runtime: MapRuntime, effects: Effects) -> None:
+        queue = self.link.queue
+        for recipients, packet in effects.messages:
+            payload = packets.encode(packet)
+            if recipients is EVERYONE:
+                queue([wire.OUT_ALL, payload])
+            else:
+                queue([wire.OUT, list(recipients), payload])
+        for player, final in effects.saves:
+            queue([wire.SAVE_PLAYER, player.pid, player.char_key, runtime.map_id, runtime.epoch,
+                   player.record, final])
+        for transfer in effects.transfers:
+            queue([wire.TRANSFER, runtime.map_id, transfer.pid, transfer.to_map, transfer.record])
+
+    # --- timers -----------------------------------------------------------------
+    def run_timers(self, now: int) -> None:
+        self.ctx.now_ms = now
+        for map_id in self.touched:
+            runtime = self.maps.get(map_id)
+            if runtime is None:
+                continue
+            if runtime.close_due_doors(now / 1000):
+                effects = Effects()
+                effects.to(runtime.pids(), runtime.doors_packet())
+                self.emit(runtime, effects)
+            self.link.queue([wire.DONE, map_id, self.last_seq.get(map_id, 0), runtime.next_wake_ms()])
+        self.touched.clear()
+        if now >= self.next_checkpoint_ms:
+            self.next_checkpoint_ms = now + self.config.checkpoint.interval_ms
+            self.checkpoint_all(now)
+
+    def checkpoint(self, runtime: MapRuntime) -> None:
+        players = [[p.pid, p.char_key, p.record] for p in runtime.players.values()]
+        self.link.queue([wire.CKPT, runtime.map_id, runtime.epoch, runtime.snapshot(), players])
+        runtime.dirty = False
+
+    def checkpoint_all(self, now: int, release_all: bool = False) -> None:
+        for runtime in list(self.maps.values()):
+            if runtime.dirty or release_all:
+                self.checkpoint(runtime)
+            idle = not runtime.players and runtime.next_wake_ms() is None
+            if not idle:
+                runtime.idle_since_ms = now
+            elif release_all or now - runtime.idle_since_ms >= self.config.lease.idle_release_ms:
+                self.link.queue([wire.RELEASE, runtime.map_id, runtime.epoch])
+                del self.maps[runtime.map_id]
+                log.info("map %s released (idle)", runtime.map_id)
+
+
+def run(config: Config, name: str) -> None:
+    """Serve maps until SIGTERM / SIGINT, then checkpoint and release them."""
+    worker = MapWorker(config, name)
+    context = zmq.Context.instance()
+    dealer = context.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.IDENTITY, name.encode())
+    dealer.setsockopt(zmq.LINGER, 2000)
+    dealer.setsockopt(zmq.SNDHWM, 100_000)
+    dealer.setsockopt(zmq.RCVHWM, 100_000)
+    dealer.connect(config.broker_endpoint)
+    log.info("map worker %s ready (broker %s)", name, config.broker_endpoint)
+    stopping: list[bool] = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
+    poller = zmq.Poller()
+    poller.register(dealer, zmq.POLLIN)
+
+    def send() -> None:
+        frame = worker.link.take_frame()
+        if frame is not None:
+            try:
+                dealer.send(frame, zmq.NOBLOCK)
+            except zmq.Again:
+                log.warning("broker queue full; dropped a batch")
+
+    while not stopping:
+        now = now_ms()
+        worker.link.tick(now)
+        deadline = min(worker.link.next_deadline_ms(), worker.next_checkpoint_ms)
+        poller.poll(max(0, min(deadline - now, 100)))
+        for _ in range(1000):
+            try:
+                frame = dealer.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            try:
+                commands = worker.link.on_frame(frame)
+            except ValueError as error:
+                log.warning("bad frame from the broker: %s", error)
+                continue
+            for command in commands:
+                worker.handle(command)
+        worker.run_timers(now_ms())
+        send()
+    log.info("map worker %s stopping: checkpointing %d maps", name, len(worker.maps))
+    worker.checkpoint_all(now_ms(), release_all=True)
+    worker.link.queue([wire.BYE])
+    send()
+    dealer.close()

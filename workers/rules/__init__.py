@@ -1,0 +1,15 @@
+"""Game rules, one module per topic; ``HANDLERS`` maps a client packet type to its rule.
+
+Every rule has the signature ``rule(runtime, effects, pid, packet, ctx)``.
+Types without a rule are ignored (PROTOCOL 2.1).
+"""
+from __future__ import annotations
+
+from cluster import packets
+from workers.rules.chat import handle_chat
+from workers.rules.movement import handle_move
+
+HANDLERS = {
+    packets.CHAT: handle_chat,
+    packets.MOVE: handle_move,
+}

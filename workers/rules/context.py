@@ -1,0 +1,14 @@
+"""What a rule may know beyond its map: the time, settings and world lists."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class RuleContext:
+    """Inputs a rule reads besides the map and the packet."""
+    now_ms: int = 0
+    min_step_interval_ms: int = 100
+    door_seconds: float = 10.0
+    map_ids: frozenset = field(default_factory=frozenset)
+    shops: list = field(default_factory=list)
