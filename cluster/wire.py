@@ -55,7 +55,7 @@ Map worker → broker
     CLOSE_PID pid                                        close that player's connection
 Map worker → storage (through the broker, which inserts the sender's name)
     LOAD_MAP  map_id, epoch, [pid...]                    load map state and these players
-    CKPT      map_id, epoch, runtime, [[pid, char_key, record]...]  checkpoint (fenced by epoch)
+    CKPT      map_id, epoch, runtime|None, [[pid, char_key, record]...]  changes since the last (fenced)
     SAVE_PLAYER pid, char_key, map_id, epoch, record|None, final   a player left the map
 """
 from __future__ import annotations

@@ -149,10 +149,11 @@ class Storage:
     def on_checkpoint(self, txn, out, sender, map_id, epoch, runtime, players) -> None:
         if self.fenced(txn, map_id, epoch, "a checkpoint", sender):
             return
-        txn.put("map_state", db.int_key(map_id), {"epoch": epoch, "runtime": runtime})
+        if runtime is not None:
+            txn.put("map_state", db.int_key(map_id), {"epoch": epoch, "runtime": runtime})
         for _pid, char_key, record in players:
             txn.put("characters", db.char_key(*char_key), record)
-        self.checkpoint_writes += 1 + len(players)
+        self.checkpoint_writes += (runtime is not None) + len(players)
 
     def on_save_player(self, txn, out, sender, pid, char_key, map_id, epoch, record, final) -> None:
         if record is not None and char_key and not self.fenced(txn, map_id, epoch, "a player save", sender):

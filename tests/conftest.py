@@ -18,8 +18,10 @@ def cluster_factory(tmp_path_factory, request):
     started: list[ClusterHarness] = []
     clients = []
 
-    def start(workers: int = 2, edges: int = 1, extra_config: str = "") -> ClusterHarness:
-        root = tmp_path_factory.mktemp("cluster")
+    def start(workers: int = 2, edges: int = 1, extra_config: str = "",
+              root: Path | None = None) -> ClusterHarness:
+        """A new cluster; pass the ``root`` of a stopped one to restart on its data directory."""
+        root = root if root is not None else tmp_path_factory.mktemp("cluster")
         harness = ClusterHarness(root, workers=workers, edges=edges, extra_config=extra_config)
         started.append(harness)
         harness.start()

@@ -61,6 +61,7 @@ class ClusterHarness:
         self.data_dir = root / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config_path = root / "cluster.toml"
+        self.extra_config = extra_config
         self.config_path.write_text(TEST_CONFIG + extra_config)
         ipc = f"ipc://{self.data_dir / 'broker.ipc'}"
         self.broker_endpoint = ipc if len(ipc) < 100 else f"tcp://127.0.0.1:{free_port()}"
@@ -132,6 +133,22 @@ class ClusterHarness:
         process = self.processes[name]
         process.send_signal(signal.SIGTERM)
         return process.wait(timeout_s)
+
+    def kill_all(self, sig: int = signal.SIGKILL) -> None:
+        """Signal every live node at once (a power cut), then reap them."""
+        live = [process for process in self.processes.values() if process.poll() is None]
+        for process in live:
+            process.send_signal(sig)
+        for process in live:
+            process.wait(10)
+
+    def reopen(self) -> "ClusterHarness":
+        """A new, not yet started harness on this one's root and data directory
+        (same node names and config; new edge ports), e.g. after ``kill_all``."""
+        reopened = ClusterHarness(self.root, workers=len(self.worker_names), edges=len(self.edge_ports),
+                                  extra_config=self.extra_config)
+        reopened.logs = dict(self.logs)
+        return reopened
 
     def stop_all(self) -> None:
         """Graceful, in the order ``odyssey up`` uses; SIGKILL whatever hangs."""

@@ -164,15 +164,20 @@ class MapWorker:
             self.next_checkpoint_ms = now + self.config.checkpoint.interval_ms
             self.checkpoint_all(now)
 
-    def checkpoint(self, runtime: MapRuntime) -> None:
-        players = [[p.pid, p.char_key, p.record] for p in runtime.players.values()]
-        self.link.queue([wire.CKPT, runtime.map_id, runtime.epoch, runtime.snapshot(), players])
+    def checkpoint(self, runtime: MapRuntime, everything: bool = False) -> None:
+        """Send what changed since the last checkpoint (or everything) to storage."""
+        changed = runtime.players if everything else runtime.changed_players
+        players = [[p.pid, p.char_key, p.record] for pid in changed
+                   if (p := runtime.players.get(pid)) is not None]
+        snapshot = runtime.snapshot() if runtime.dirty or everything else None
+        self.link.queue([wire.CKPT, runtime.map_id, runtime.epoch, snapshot, players])
         runtime.dirty = False
+        runtime.changed_players = set()
 
     def checkpoint_all(self, now: int, release_all: bool = False) -> None:
         for runtime in list(self.maps.values()):
-            if runtime.dirty or release_all:
-                self.checkpoint(runtime)
+            if runtime.dirty or runtime.changed_players or release_all:
+                self.checkpoint(runtime, everything=release_all)
             idle = not runtime.players and runtime.next_wake_ms() is None
             if not idle:
                 runtime.idle_since_ms = now

@@ -70,8 +70,12 @@ class MapRuntime:
     shots: list = _runtime_default("shots", records.SHOT_SLOTS, records.empty_shot)
     meta: dict = field(default_factory=dict)
     players: dict = field(default_factory=dict)  # pid → PlayerOnMap, in join order
-    dirty: bool = False
+    dirty: bool = False  # the runtime slots changed since the last checkpoint
+    changed_players: set = field(default_factory=set)  # pids whose record changed since then
     idle_since_ms: int = 0
+
+    def player_changed(self, pid: int) -> None:
+        self.changed_players.add(pid)
 
     # --- persistence -----------------------------------------------------------
     def snapshot(self) -> dict:

@@ -53,7 +53,7 @@ def handle_move(runtime: MapRuntime, effects: Effects, pid: int, packet: dict, c
             return
         player.last_step_ms = ctx.now_ms
     pos["dir"] = direction
-    runtime.dirty = True
+    runtime.player_changed(pid)
     if speed == 0:
         effects.to(runtime.pids(exclude=pid), packets.player_moved(pid, x, y, direction, speed))
         return

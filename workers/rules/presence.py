@@ -37,7 +37,7 @@ def join(runtime: MapRuntime, effects: Effects, pid: int, char_key: list, record
     if greeting:
         effects.to_player(pid, greeting)
     runtime.players[pid] = newcomer
-    runtime.dirty = True
+    runtime.player_changed(pid)
     map_id = runtime.map_id
     effects.to_player(pid, packets.map_data(map_id, runtime.record))
     effects.to_player(pid, packets.map_items(map_id, runtime.items))
@@ -62,7 +62,7 @@ def leave(runtime: MapRuntime, effects: Effects, pid: int, to_map: int, shops: l
     player = runtime.players.pop(pid, None)
     if player is None:
         return
-    runtime.dirty = True
+    runtime.changed_players.discard(pid)
     effects.to(runtime.pids(), packets.despawn_player(pid, runtime.map_id))
     farewell = _shop_line(runtime, shops, "leave_say")
     if farewell:
@@ -78,7 +78,7 @@ def disconnect(runtime: MapRuntime, effects: Effects, pid: int) -> PlayerOnMap |
     player = runtime.players.pop(pid, None)
     if player is None:
         return None
-    runtime.dirty = True
+    runtime.changed_players.discard(pid)
     record = player.record
     effects.to(runtime.pids(), packets.despawn_player(pid, runtime.map_id))
     effects.to_everyone(packets.chat(f"{record['name']} has left the game!", packets.CHANNEL_GENERAL,

@@ -1,0 +1,117 @@
+"""SIGKILL the map worker that owns a map with players on it (DESIGN "Leases and failure").
+
+Expected: the broker notices the silent worker (lease 750 ms in the test
+config), grants the map to the other worker with a higher epoch, which
+loads the last checkpoint and re-joins the players; their websockets stay
+open, their queued packets are handled, and play checkpointed before the
+crash (every 250 ms) is kept.
+"""
+from __future__ import annotations
+
+import time
+
+from faultkit import (CHECKPOINT_INTERVAL_S, EAST, SOUTH, START_MAP, START_TILE, STEP_PAUSE_S, enter_game,
+                      expect, is_chat, lease_of, node_pids, own_spawns, relayed_step, say, step, wait_view)
+
+
+def _walked_south(alice, bob) -> tuple[int, int]:
+    """Alice steps one tile south from her start; Bob must see the relay. Returns her new tile."""
+    x, y = START_TILE[0]
+    step(alice, x, y, SOUTH)
+    relay = expect(bob, relayed_step(alice), "the relay of Alice's step")[-1]
+    assert (relay["x"], relay["y"], relay["dir"]) == (x, y, SOUTH)  # 115 names the start tile
+    return x, y + 1
+
+
+def _map_join_start(packets: list[dict], map_id: int) -> bool:
+    return any(p["type"] == 106 and int(p["map_id"]) == map_id for p in packets)
+
+
+def test_killed_worker_map_fails_over_and_players_stay(cluster):
+    alice = enter_game(cluster, "Alice", profession_id=0)
+    bob = enter_game(cluster, "Bob", profession_id=1)
+    say(alice, "before the crash", hearers=(bob,))
+    owner, epoch = cluster.owner_of(START_MAP)
+    assert owner in cluster.worker_names
+    survivor = next(name for name in cluster.worker_names if name != owner)
+    failovers_before = cluster.status()["failovers"]
+
+    kept_tile = _walked_south(alice, bob)
+    time.sleep(4 * CHECKPOINT_INTERVAL_S)  # the step is several checkpoint intervals old
+    cluster.kill(owner)
+
+    # Sent at once: it waits in the broker for the new owner (no close, no loss).
+    alice.send({"type": 5, "text": "after the crash"})
+    alice_got = expect(alice, is_chat("Alice:after the crash"), "the chat echo from the new owner", timeout=5.0)
+    bob_got = expect(bob, is_chat("Alice:after the crash"), "Alice's chat after the failover", timeout=5.0)
+
+    view = cluster.status()
+    lease = lease_of(view, START_MAP)
+    assert lease is not None, f"map {START_MAP} has no lease after the failover: {view['leases']}"
+    assert lease["worker"] == survivor, f"map {START_MAP} should have moved to {survivor}: {lease}"
+    assert lease["epoch"] > epoch, f"the new lease must carry a higher epoch than {epoch}: {lease}"
+    assert lease["players"] == 2
+    assert owner not in node_pids(view), f"the killed worker {owner} is still listed: {view['nodes']}"
+    assert view["failovers"] > failovers_before
+
+    # A re-join (if any) is a full map join from the last checkpoint: it shows Alice where she stepped.
+    for client, got in ((alice, alice_got), (bob, bob_got)):
+        if _map_join_start(got, START_MAP):
+            assert any(p["type"] == 110 and p["player_id"] == client.pid for p in got), \
+                f"{client.name}'s re-join lacks her own 110"
+    rejoin_spawns = own_spawns(alice, alice_got)
+    for spawn in rejoin_spawns:
+        assert (spawn["pos"]["x"], spawn["pos"]["y"]) == kept_tile, f"re-join put Alice at {spawn['pos']}"
+        assert int(spawn["pos"]["map_id"]) == START_MAP
+
+    # The step survived: a step from the checkpointed tile is accepted and relayed, not bounced.
+    alice.drain(0.2)
+    step(alice, *kept_tile, SOUTH)
+    relay = expect(bob, relayed_step(alice), "the relay of Alice's step from her checkpointed tile")[-1]
+    assert (relay["x"], relay["y"]) == kept_tile
+    bounced = own_spawns(alice, alice.drain(0.4))
+    assert not bounced, f"Alice's step from {kept_tile} was bounced: {bounced}"
+
+    # And both keep playing on the new owner.
+    say(bob, "still here", hearers=(alice,))
+
+
+def test_restarted_worker_rejoins_and_serves_new_players(cluster):
+    alice = enter_game(cluster, "Alice", profession_id=0)
+    owner, epoch = cluster.owner_of(START_MAP)
+    old_pid = node_pids(cluster.status())[owner][1]
+    cluster.kill(owner)
+    view = wait_view(cluster, lambda v: (lease_of(v, START_MAP) or {}).get("worker") not in (None, owner),
+                     f"map {START_MAP} leased away from {owner}")
+    assert lease_of(view, START_MAP)["epoch"] > epoch
+    say(alice, "alone on the survivor")
+
+    cluster.start_node("map", owner)
+    view = wait_view(cluster, lambda v: owner in node_pids(v), f"{owner} registered again", timeout=10.0)
+    role, new_pid = node_pids(view)[owner]
+    assert role == "map" and new_pid != old_pid
+    assert new_pid == cluster.processes[owner].pid
+
+    # A new player is served, and hears and is heard on the map that stayed with the survivor.
+    carol = enter_game(cluster, "Carol", profession_id=0)
+    say(carol, "hello after the restart", hearers=(alice,))
+    say(alice, "welcome", hearers=(carol,))
+
+    # Carol walks east off map 0 (row y=5 is floor) onto map 1: the least loaded worker
+    # (the restarted one, which leases nothing) gets that lease and runs her join.
+    x, y = START_TILE[0]
+    while x < 11:
+        step(carol, x, y, EAST)
+        expect(alice, relayed_step(carol, (x, y)), f"the relay of Carol's step from ({x}, {y})")
+        x += 1
+        time.sleep(STEP_PAUSE_S)
+    step(carol, x, y, EAST)
+    got = expect(carol, lambda p: p["type"] == 106, "the map join of map 1")
+    assert int(got[-1]["map_id"]) == 1
+    expect(carol, lambda p: p["type"] == 115 and p["player_id"] == carol.pid, "the end of her map join")
+    expect(alice, lambda p: p["type"] == 111 and p["player_id"] == carol.pid, "Carol's 111 on map 0")
+    lease = wait_view(cluster, lambda v: lease_of(v, 1) is not None, "a lease of map 1")
+    assert lease_of(lease, 1)["worker"] == owner, f"map 1 should go to the idle restarted {owner}: {lease}"
+    say(carol, "on map one")
+    # Map chat stays on the map: Alice (map 0) does not hear Carol on map 1.
+    assert not [p for p in alice.drain(0.5) if p["type"] == 114 and p["text"] == "Carol:on map one"]
