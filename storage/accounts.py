@@ -217,7 +217,7 @@ class Accounts:
         name = packet.get("name")
         profession_id = _int(packet, "profession_id")
         gender = _int(packet, "gender")
-        if not isinstance(name, str) or not NAME_PATTERN.match(name) or len(name) > MAX_NAME:
+        if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name) or len(name) > MAX_NAME:
             raise Refusal(packets.WIN_SELECT_PLAYER,
                           f"A name is 1 to {MAX_NAME} letters or digits, with single spaces between words.")
         professions = self.world.professions

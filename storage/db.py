@@ -132,7 +132,10 @@ class Txn:
         self.put("meta", name.encode(), value)
 
     def counter(self, name: str, start: int = 1) -> int:
-        """Take the next number of a persistent counter."""
+        """Take the next number of a persistent counter; a corrupt one raises
+        rather than start again and hand out numbers already in use."""
+        if self.txn.get(name.encode(), db=self.store.dbs["meta"]) is not None and self.meta(name) is None:
+            raise ValueError(f"counter {name} is corrupt")
         value = self.meta(name, start)
         self.set_meta(name, value + 1)
         return value

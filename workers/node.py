@@ -58,6 +58,7 @@ class MapWorker:
         token = command[0]
         try:
             if token in self.map_commands:
+                self.ctx.now_ms = now_ms()
                 map_id = command[1]
                 if map_id in self.loading:
                     self.loading[map_id].buffered.append(command)

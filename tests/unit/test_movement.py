@@ -96,23 +96,14 @@ def test_a_jump_is_impossible():
 
 
 @pytest.mark.parametrize("packet", [
-    {"x": 12, "y": 5, "dir": 0, "speed": 1},
-    {"x": -1, "y": 5, "dir": 0, "speed": 1},
-    {"x": 5, "y": 99999999999999999999, "dir": 0, "speed": 1},
-    {"x": 5, "y": 5, "dir": 4, "speed": 1},
-    {"x": 5, "y": 5, "dir": -1, "speed": 1},
-    {"x": 5, "y": 5, "dir": "0", "speed": 1},
-    {"x": "5", "y": 5, "dir": 0, "speed": 1},
-    {"x": 5.0, "y": 5, "dir": 0, "speed": 1},
-    {"x": None, "y": 5, "dir": 0, "speed": 1},
-    {"x": [5], "y": 5, "dir": 0, "speed": 1},
-    {"x": 5, "y": 5, "dir": True, "speed": 1},
-    {"x": 5, "y": 5, "dir": 0},
-    {"x": 5, "y": 5, "dir": 0, "speed": None},
-    {"x": 5, "y": 5, "dir": 0, "speed": "fast"},
-    {"x": 5, "y": 5, "dir": 0, "speed": True},
-    {"x": 5, "y": 5, "speed": 1},
-    {},
+    {"x": 12, "y": 5, "dir": 0, "speed": 1}, {"x": -1, "y": 5, "dir": 0, "speed": 1},
+    {"x": 5, "y": 99999999999999999999, "dir": 0, "speed": 1}, {"x": 5, "y": 5, "dir": 4, "speed": 1},
+    {"x": 5, "y": 5, "dir": -1, "speed": 1}, {"x": 5, "y": 5, "dir": "0", "speed": 1},
+    {"x": "5", "y": 5, "dir": 0, "speed": 1}, {"x": 5.0, "y": 5, "dir": 0, "speed": 1},
+    {"x": None, "y": 5, "dir": 0, "speed": 1}, {"x": [5], "y": 5, "dir": 0, "speed": 1},
+    {"x": 5, "y": 5, "dir": True, "speed": 1}, {"x": 5, "y": 5, "dir": 0},
+    {"x": 5, "y": 5, "dir": 0, "speed": None}, {"x": 5, "y": 5, "dir": 0, "speed": "fast"},
+    {"x": 5, "y": 5, "dir": 0, "speed": True}, {"x": 5, "y": 5, "speed": 1}, {},
 ])
 def test_bad_fields_bounce_and_never_raise(packet):
     runtime, _ = setup()

@@ -128,12 +128,13 @@ def test_corrupt_record_in_iteration_is_skipped(store):
     assert store.corrupt_records >= 1
 
 
-def test_corrupt_meta_counter_does_not_raise(store):
-    _put_raw(store, "meta", b"next_pid", b"\xc1")
-    with store.write() as txn:
-        value = txn.counter("next_pid")
-    assert isinstance(value, int)
-    assert store.corrupt_records == 1
+def test_corrupt_counter_is_refused_rather_than_restarted(store):
+    """A corrupt counter must not start again at 1 and hand out ids in use."""
+    _put_raw(store, "meta", b"next_account_id", b"\xc1")
+    with pytest.raises(ValueError, match="next_account_id"):
+        with store.write() as txn:
+            txn.counter("next_account_id")
+    assert store.corrupt_records >= 1
 
 
 def test_migrate_fresh_store_sets_the_version(store):

@@ -47,11 +47,9 @@ def handle_move(runtime: MapRuntime, effects: Effects, pid: int, packet: dict, c
     if (x, y) != (pos["x"], pos["y"]):
         bounce(effects, player)
         return
-    if speed != 0:
-        if ctx.now_ms - player.last_step_ms < ctx.min_step_interval_ms:
-            bounce(effects, player)
-            return
-        player.last_step_ms = ctx.now_ms
+    if speed != 0 and ctx.now_ms - player.last_step_ms < ctx.min_step_interval_ms:
+        bounce(effects, player)
+        return
     pos["dir"] = direction
     runtime.player_changed(pid)
     if speed == 0:
@@ -80,6 +78,7 @@ def _step(runtime: MapRuntime, effects: Effects, player: PlayerOnMap, to_x: int,
         bounce(effects, player)
         return
     effects.to(runtime.pids(exclude=pid), relay)
+    player.last_step_ms = ctx.now_ms
     data = there.get("data", {})
     alive = record["vitals"].get("hp", 0) > 0
     if kind == DOOR and alive and runtime.open_door(to_x, to_y, ctx.now_ms / 1000, ctx.door_seconds):
@@ -119,6 +118,7 @@ def _cross_edge(runtime, effects, player, to_x, to_y, relay, ctx) -> None:
         if not isinstance(target, int) or target < 0 or target not in ctx.map_ids:
             break
         effects.to(runtime.pids(exclude=player.pid), relay)
+        player.last_step_ms = ctx.now_ms
         pos = player.record["pos"]
         pos["x"], pos["y"] = landing(min(max(to_x, 0), records.MAP_SIZE - 1),
                                      min(max(to_y, 0), records.MAP_SIZE - 1))

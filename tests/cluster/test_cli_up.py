@@ -1,0 +1,194 @@
+"""The LAN-party command: ``odyssey up`` runs a whole cluster, ``odyssey status`` reports it."""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from harness import REPO, GameClient, free_port, wait_for
+from protocol_expect import enter_new
+
+READY_TIMEOUT_S = 60.0  # first start: LMDB set-up and the starter world, with default argon2 costs
+STOP_TIMEOUT_S = 12.0
+
+
+def alive(pid: int) -> bool:
+    """True while the process exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """Pids whose command line contains ``text`` (our data directory)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if text in cmdline and alive(int(entry.name)):
+                found.append(int(entry.name))
+    return found
+
+
+class Up:
+    """One ``odyssey up`` process with its stdout read line by line in a thread."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.data_dir = root / "data"
+        self.port = free_port()
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.node_pids: list[int] = []
+        argv = [sys.executable, "-m", "cluster.cli", "up", "--data-dir", str(self.data_dir),
+                "--port", str(self.port), "--workers", "2"]
+        # cwd is the test's own directory: no ./cluster.toml there, so every setting is the default
+        with open(root / "up.log", "w") as log:
+            self.process = subprocess.Popen(argv, cwd=root, stdout=subprocess.PIPE, stderr=log, text=True,
+                                            env={**os.environ, "PYTHONPATH": str(REPO)})
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line)
+
+    def wait_for_line(self, fragment: str, timeout_s: float) -> str:
+        seen = []
+        try:
+            while True:
+                line = self.lines.get(timeout=timeout_s)
+                seen.append(line)
+                if fragment in line:
+                    return line
+        except queue.Empty:
+            log = (self.root / "up.log").read_text(errors="replace")[-3000:]
+            raise AssertionError(f"no line with {fragment!r} in {timeout_s} s; stdout {seen}\n{log}") from None
+
+    def status(self) -> dict:
+        result = subprocess.run([sys.executable, "-m", "cluster.cli", "status", "--data-dir", str(self.data_dir),
+                                 "--json"], cwd=self.root, capture_output=True, text=True, timeout=15,
+                                env={**os.environ, "PYTHONPATH": str(REPO)})
+        assert result.returncode == 0, result.stderr
+        view = json.loads(result.stdout)  # one JSON object and nothing else
+        assert isinstance(view, dict)
+        self.node_pids = sorted({*self.node_pids, *(node["pid"] for node in view["nodes"])})
+        return view
+
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    def terminate(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(STOP_TIMEOUT_S)
+
+    def clean_up(self) -> None:
+        """After a failure: stop what this test started, by pid."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for pid in self.node_pids:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def start_up(tmp_path_factory):
+    started: list[Up] = []
+    clients: list[GameClient] = []
+
+    def start() -> Up:
+        up = Up(tmp_path_factory.mktemp("up"))
+        started.append(up)
+        return up
+
+    def client(up: Up) -> GameClient:
+        game_client = GameClient(up.url())
+        clients.append(game_client)
+        return game_client
+
+    start.client = client
+    yield start
+    for game_client in clients:
+        try:
+            game_client.close()
+        except Exception:
+            pass
+    for up in started:
+        up.clean_up()
+
+
+def check_status(up: Up, players_in_game: int) -> dict:
+    view = up.status()
+    for node in view["nodes"]:
+        assert {"role", "name", "pid"} <= set(node), node
+        assert isinstance(node["pid"], int) and alive(node["pid"]), node
+    roles = sorted(node["role"] for node in view["nodes"])
+    assert roles == ["edge", "map", "map", "storage"], roles
+    map_nodes = {node["name"] for node in view["nodes"] if node["role"] == "map"}
+    for lease in view["leases"]:
+        assert {"map_id", "worker", "epoch", "expires_in_ms"} <= set(lease), lease
+        assert lease["worker"] in map_nodes and isinstance(lease["expires_in_ms"], int)
+    assert [lease["map_id"] for lease in view["leases"]] == [0], view["leases"]
+    assert view["players_in_game"] == players_in_game, view
+    return view
+
+
+def test_up_serves_players_reports_status_and_stops_on_sigterm(start_up):
+    up = start_up()
+    line = up.wait_for_line(up.url(), READY_TIMEOUT_S)
+    assert f"ws://127.0.0.1:{up.port}/" in line
+    alice = enter_new(start_up.client(up), "alice@example.org", "Alice", profession_id=0)
+    bob = enter_new(start_up.client(up), "bob@example.org", "Bob", profession_id=1, present=[alice])
+    alice.client.send({"type": 5, "text": "we are on a LAN"})
+    for player in (alice, bob):
+        assert player.client.recv()["text"] == "Alice:we are on a LAN"
+    check_status(up, players_in_game=2)
+    node_pids = list(up.node_pids)
+    assert len(node_pids) == 4 and up.process.pid not in node_pids
+
+    assert up.terminate() == 0
+    wait_for(lambda: not any(alive(pid) for pid in node_pids), timeout=STOP_TIMEOUT_S)
+    assert processes_mentioning(str(up.data_dir)) == []
+
+
+def test_two_ups_with_their_own_data_dirs_and_ports_run_side_by_side(start_up):
+    first, second = start_up(), start_up()
+    for up in (first, second):
+        up.wait_for_line(up.url(), READY_TIMEOUT_S)
+    # the same e-mail and name on both: they share nothing
+    players = [enter_new(start_up.client(up), "lan@example.org", "Host", profession_id=2)
+               for up in (first, second)]
+    for up in (first, second):
+        check_status(up, players_in_game=1)  # each sees only its own player
+    assert not set(first.node_pids) & set(second.node_pids)
+    for player in players:
+        player.client.send({"type": 6, "x": player.pos["x"], "y": player.pos["y"], "dir": 3, "speed": 0})
+        assert player.client.drain() == [], "a player alone on his map hears nothing"
+    players[0].client.send({"type": 5, "text": "anyone?"})
+    assert players[0].client.recv()["text"] == "Host:anyone?"
+    assert players[1].client.drain() == []
+    for up in (first, second):
+        pids = list(up.node_pids)
+        assert up.terminate() == 0
+        wait_for(lambda: not any(alive(pid) for pid in pids), timeout=STOP_TIMEOUT_S)
+        assert processes_mentioning(str(up.data_dir)) == []
