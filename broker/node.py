@@ -364,6 +364,11 @@ class Broker:
         self.recovering = False
         log.info("recovery window over: %d nodes, %d sessions, %d maps leased",
                  len(self.nodes), len(self.sessions), sum(1 for r in self.routes.values() if r.owner))
+        for pid, map_id in self.claimed_places.items():
+            # A worker still holds a player whose connection ended while we were
+            # away: take him off the map (and save him) as on any disconnect.
+            self.dispatch(self.route(map_id), wire.LEAVE, pid)
+        self.claimed_places.clear()
         for route in list(self.routes.values()):
             if route.owner is None and route.has_work():
                 self.grant(route)

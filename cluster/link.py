@@ -85,11 +85,16 @@ class BrokerLink:
                         now - self.last_heard_ms)
 
     def take_frame(self) -> bytes | None:
+        """The batch as one frame; a command that cannot be encoded is dropped, never kept."""
         if not self.pending:
             return None
-        frame = wire.pack(self.pending)
-        self.pending = []
-        return frame
+        commands, self.pending = self.pending, []
+        try:
+            return wire.pack(commands)
+        except (OverflowError, TypeError, ValueError):
+            good = [c for c in commands if wire.packable(c)]
+            log.error("%s: dropped %d commands that cannot be encoded", self.name, len(commands) - len(good))
+            return wire.pack(good) if good else None
 
     def next_deadline_ms(self) -> int:
         return self.next_heartbeat_ms

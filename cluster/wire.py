@@ -119,6 +119,14 @@ def pack(commands: Iterable[list | tuple]) -> bytes:
     return msgpack.packb(list(commands), use_bin_type=True)
 
 
+def packable(command: list | tuple) -> bool:
+    try:
+        msgpack.packb(command, use_bin_type=True)
+    except (OverflowError, TypeError, ValueError):
+        return False
+    return True
+
+
 def unpack(frame: bytes) -> list[list[Any]]:
     """Decode one frame into its commands; raises ValueError if malformed."""
     try:

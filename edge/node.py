@@ -29,6 +29,8 @@ from edge.limits import RateLimiter
 
 log = logging.getLogger(__name__)
 
+MAX_TYPE = 2**31 - 1  # larger "types" are not packet types: the frame is malformed
+
 
 class GameSocket(tornado.websocket.WebSocketHandler):
     """One player's websocket at ``/``."""
@@ -69,6 +71,9 @@ class GameSocket(tornado.websocket.WebSocketHandler):
             return
         if packet_type < 0:
             return  # PROTOCOL 2.1: negative types are ignored
+        if packet_type > MAX_TYPE:
+            self.reject("a frame with an impossible type")
+            return
         self.edge.forward([wire.IN, self.conn, packet_type, message.encode("utf-8")])
 
     def reject(self, what: str) -> None:

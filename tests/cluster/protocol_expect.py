@@ -39,7 +39,7 @@ CHARACTER_FIELDS = {  # PROTOCOL 4.2
 
 
 # --- expected packets (PROTOCOL 3) ---------------------------------------------------
-def window(win: str, message: str | None = None) -> dict:
+def window(win: str, message: str = "") -> dict:
     return {"type": 100, "win": win, "message": message}
 
 
@@ -285,7 +285,7 @@ def check_join(got: list[dict], newcomer: Player, present: list[Player]) -> None
         expected.append(moved(player.pid, player.pos["x"], player.pos["y"], player.pos["dir"], 0))
     assert [p["type"] for p in got] == [p["type"] for p in expected], \
         f"join sequence types {[p['type'] for p in got]}, want {[p['type'] for p in expected]}"
-    for index, (packet, want) in enumerate(zip(got, expected)):
+    for index, (packet, want) in enumerate(zip(got, expected, strict=True)):
         assert packet == want, f"join packet {index} (type {want['type']}):\n got {packet}\nwant {want}"
 
 

@@ -8,11 +8,12 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from harness import REPO, GameClient, free_port, wait_for
+from harness import REPO, GameClient, free_port
 from protocol_expect import enter_new
 
 READY_TIMEOUT_S = 60.0  # first start: LMDB set-up and the starter world, with default argon2 costs
@@ -31,6 +32,14 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def survivors(pids: list[int], timeout_s: float = STOP_TIMEOUT_S) -> list[int]:
+    """The pids still running after waiting up to ``timeout_s`` for them all to end."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and any(alive(pid) for pid in pids):
+        time.sleep(0.1)
+    return [pid for pid in pids if alive(pid)]
 
 
 def processes_mentioning(text: str) -> list[int]:
@@ -167,7 +176,7 @@ def test_up_serves_players_reports_status_and_stops_on_sigterm(start_up):
     assert len(node_pids) == 4 and up.process.pid not in node_pids
 
     assert up.terminate() == 0
-    wait_for(lambda: not any(alive(pid) for pid in node_pids), timeout=STOP_TIMEOUT_S)
+    assert survivors(node_pids) == [], "nodes still running after odyssey up exited"
     assert processes_mentioning(str(up.data_dir)) == []
 
 
@@ -190,5 +199,5 @@ def test_two_ups_with_their_own_data_dirs_and_ports_run_side_by_side(start_up):
     for up in (first, second):
         pids = list(up.node_pids)
         assert up.terminate() == 0
-        wait_for(lambda: not any(alive(pid) for pid in pids), timeout=STOP_TIMEOUT_S)
+        assert survivors(pids) == [], "nodes still running after odyssey up exited"
         assert processes_mentioning(str(up.data_dir)) == []

@@ -1,7 +1,7 @@
 """Walking over a map edge onto a map owned by the other worker (PROTOCOL 5.1.2 step 7, 5.1.4, 5.2.1)."""
 from __future__ import annotations
 
-from protocol_expect import EAST, LAST, MAPS, NORTH, WEST, cross, enter_new, spawn, sync, walk
+from protocol_expect import EAST, GREY, LAST, MAPS, NORTH, WEST, cross, enter_new, spawn, sync, walk
 
 
 def test_walking_east_onto_the_other_workers_map_and_back(cluster):
@@ -49,3 +49,20 @@ def test_an_unlinked_edge_bounces_the_mover(cluster):
     alice.pos["dir"] = NORTH
     assert before[alice.pid] == [spawn(alice.pid, alice.record)], "a bounce off an unlinked edge is a 110"
     assert alice.pos["map_id"] == 1
+
+
+def test_join_and_leave_notices_reach_players_on_the_other_workers_map(cluster):
+    alice = enter_new(cluster.client(), "alice@example.org", "Alice", profession_id=0)
+    walk(alice, EAST, LAST - alice.pos["x"])
+    cross(alice, EAST, "map_east_id", left_behind=[], already_there=[])
+    assert cluster.owner_of(1)[0] != cluster.owner_of(0)[0]
+    # Bob starts on map 0: Alice, in the game on map 1, gets the "joined" notice and nothing else
+    bob = enter_new(cluster.client(), "bob@example.org", "Bob", profession_id=1, elsewhere=[alice])
+    assert sync(bob)[bob.pid] == []
+    assert alice.client.drain() == [], "map 0's chat and joins do not reach map 1"
+    # Alice leaves the game from map 1: Bob gets the "has left" notice (everyone online), no 111
+    alice.client.close()
+    left = bob.client.recv()
+    assert left["type"] == 114 and left["channel_id"] == 0 and left["color"] == GREY, left
+    assert "Alice" in left["text"]
+    assert bob.client.drain() == []

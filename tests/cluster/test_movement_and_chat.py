@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from protocol_expect import (EAST, MAPS, NORTH, SOUTH, STEP_PAUSE_S, WEST, chat_line, enter_new, moved, spawn, step, sync,
-                             walk)
+from protocol_expect import (EAST, MAPS, NORTH, SOUTH, STEP_PAUSE_S, WEST, chat_line, enter_new, moved,
+                             spawn, step, sync)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ tile (5.1.2), and a rejected step is a ``110`` to the mover only.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from websockets.exceptions import ConnectionClosed
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 
-from faultkit import START_MAP, START_TILE, SOUTH, enter_game, expect, lease_of, node_pids, relayed_step, say, step
+from faultkit import (SOUTH, START_MAP, START_TILE, email_of, enter_game, expect, lease_of, node_pids, relayed_step,
+                      say, step)
 
 BROKER_DOWN_S = 1.5  # longer than heartbeat × liveness (750 ms): every node notices the loss
 
@@ -77,8 +78,32 @@ def test_player_connected_across_a_broker_restart_keeps_playing(cluster):
     again = cluster.client()
     deadline = time.monotonic() + 5.0
     while True:
-        reply = again.login("alice@fault.test")[-1]
+        reply = again.login(email_of("Alice"))[-1]
         if reply["win"] == "winSelectPlayer" or time.monotonic() > deadline:
             break
         time.sleep(0.3)
     assert reply["win"] == "winSelectPlayer", f"Alice cannot log in again after leaving: {reply}"
+
+
+def test_connections_outside_the_game_survive_a_broker_restart(cluster):
+    """A socket at character select and a bare socket stay usable across the restart."""
+    watcher = enter_game(cluster, "Watcher", profession_id=0)
+    selecting = cluster.client()
+    assert selecting.create_account(email_of("Dave"))[-1]["win"] == "winSelectPlayer"
+    bare = cluster.client()
+
+    _restart_broker(cluster)
+
+    for client in (selecting, bare):
+        assert not client.is_closed(0.3), "a websocket was closed by the broker restart"
+    selecting.send({"type": 3, "name": "Dave", "profession_id": 1, "gender": 0})
+    entered = expect(selecting, lambda p: p["type"] == 109, "Dave's 109 after the restart")
+    selecting.pid = entered[-1]["player_id"]
+    expect(selecting, lambda p: p["type"] == 115 and p["player_id"] == selecting.pid, "Dave's map join")
+    selecting.name = "Dave"
+    say(selecting, "I chose after the restart", hearers=(watcher,))
+    assert bare.create_account(email_of("Eve"))[-1]["win"] == "winSelectPlayer"
+    bare.send({"type": 3, "name": "Eve", "profession_id": 2, "gender": 1})
+    bare.enter_world()
+    bare.name = "Eve"
+    say(bare, "me too", hearers=(watcher, selecting))

@@ -9,7 +9,6 @@ data directory, and log in: everything acknowledged is there.
 from __future__ import annotations
 
 import pytest
-
 from faultkit import START_MAP, START_TILE, email_of, expect, say
 from harness import ClusterHarness, GameClient
 
@@ -38,10 +37,7 @@ def power_cycle(cluster_factory):
     yield cycle
     for fresh, clients in reopened:
         for game_client in clients:
-            try:
-                game_client.close()
-            except Exception:
-                pass
+            game_client.close()
         fresh.stop_all()
 
 

@@ -10,21 +10,22 @@ from __future__ import annotations
 
 import time
 
-from faultkit import (CHECKPOINT_INTERVAL_S, SOUTH, START_MAP, START_TILE, email_of, enter_game, expect,
-                      node_pids, own_spawns, relayed_step, say, step, wait_view)
+from faultkit import (CHECKPOINT_INTERVAL_S, SOUTH, START_MAP, START_TILE, email_of, enter_game, expect, node_pids,
+                      own_spawns, relayed_step, say, step, wait_view)
+from harness import GameClient
 
 RELOGIN_WITHIN_S = 5.0
 
 
-def _log_in_again(cluster, email: str, edge: str) -> tuple:
-    """Log in through ``edge``, retrying while the account is still held; (client, replies, seconds)."""
+def _log_in_again(cluster, email: str, edge: str) -> tuple[GameClient, list[dict]]:
+    """Log in through ``edge``, retrying while the account is still held; the client and its replies."""
     client = cluster.client(edge)
     started = time.monotonic()
     while True:
         replies = client.login(email)
         final = replies[-1]
         if final["win"] == "winSelectPlayer":
-            return client, replies, time.monotonic() - started
+            return client, replies
         assert "already" in final["message"].lower(), f"login refused for another reason: {final}"
         assert time.monotonic() - started < RELOGIN_WITHIN_S, \
             f"the account is still 'already logged in' {RELOGIN_WITHIN_S} s after its edge died: {final}"
@@ -58,7 +59,7 @@ def test_dead_edge_sessions_end_and_players_can_come_back(cluster_factory):
     say(bob, "still here")
 
     # Alice comes back through edge-2: not refused, and her character stands where she last stood.
-    alice2, replies, waited = _log_in_again(cluster, email_of("Alice"), "edge-2")
+    alice2, replies = _log_in_again(cluster, email_of("Alice"), "edge-2")
     alice2.name = "Alice"
     account = next(p for p in replies if p["type"] == 101)["account"]
     character = account["players"][0]

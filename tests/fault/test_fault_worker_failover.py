@@ -8,9 +8,10 @@ crash (every 250 ms) is kept.
 """
 from __future__ import annotations
 
+import signal
 import time
 
-from faultkit import (CHECKPOINT_INTERVAL_S, EAST, SOUTH, START_MAP, START_TILE, STEP_PAUSE_S, enter_game,
+from faultkit import (CHECKPOINT_INTERVAL_S, EAST, SOUTH, START_MAP, START_TILE, STEP_PAUSE_S, email_of, enter_game,
                       expect, is_chat, lease_of, node_pids, own_spawns, relayed_step, say, step, wait_view)
 
 
@@ -75,6 +76,21 @@ def test_killed_worker_map_fails_over_and_players_stay(cluster):
     # And both keep playing on the new owner.
     say(bob, "still here", hearers=(alice,))
 
+    # Leaving after the failover: the new owner says goodbye and saves; the account is free.
+    last_tile = (kept_tile[0], kept_tile[1] + 1)
+    time.sleep(STEP_PAUSE_S)
+    alice.close()
+    expect(bob, lambda p: p["type"] == 111 and p["player_id"] == alice.pid, "Alice's 111")
+    expect(bob, lambda p: p["type"] == 114 and p["text"].startswith("Alice") and "left" in p["text"],
+           "the 'Alice has left' notice")
+    again = cluster.client()
+    deadline = time.monotonic() + 5.0
+    while (reply := again.login(email_of("Alice")))[-1]["win"] != "winSelectPlayer" and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert reply[-1]["win"] == "winSelectPlayer", f"Alice's account stayed locked after the failover: {reply[-1]}"
+    saved = next(p for p in reply if p["type"] == 101)["account"]["players"][0]["pos"]
+    assert (saved["x"], saved["y"]) == last_tile, f"the new owner saved {saved}, Alice left at {last_tile}"
+
 
 def test_restarted_worker_rejoins_and_serves_new_players(cluster):
     alice = enter_game(cluster, "Alice", profession_id=0)
@@ -115,3 +131,53 @@ def test_restarted_worker_rejoins_and_serves_new_players(cluster):
     say(carol, "on map one")
     # Map chat stays on the map: Alice (map 0) does not hear Carol on map 1.
     assert not [p for p in alice.drain(0.5) if p["type"] == 114 and p["text"] == "Carol:on map one"]
+
+
+def test_worker_presumed_dead_cannot_overwrite_newer_state(cluster):
+    """SIGSTOP (not kill) the owner: it is presumed dead, the map moves on; when it wakes
+    up its stale work must neither reach players nor overwrite newer checkpoints (fencing)."""
+    alice = enter_game(cluster, "Alice", profession_id=0)
+    bob = enter_game(cluster, "Bob", profession_id=1)
+    owner, epoch = cluster.owner_of(START_MAP)
+    survivor = next(name for name in cluster.worker_names if name != owner)
+    frozen = cluster.processes[owner]
+
+    tile = _walked_south(alice, bob)  # (5, 6), checkpointed by the owner
+    time.sleep(4 * CHECKPOINT_INTERVAL_S)
+    frozen.send_signal(signal.SIGSTOP)
+    try:
+        # This step reaches the frozen owner too (it is still the owner when sent).
+        step(alice, *tile, SOUTH)
+        relay = expect(bob, relayed_step(alice), "the step, replayed on the new owner", timeout=5.0)[-1]
+        assert (relay["x"], relay["y"]) == tile
+        lease = lease_of(cluster.status(), START_MAP)
+        assert lease["worker"] == survivor and lease["epoch"] > epoch
+        tile = (tile[0], tile[1] + 1)
+        time.sleep(STEP_PAUSE_S)
+        step(alice, *tile, SOUTH)
+        expect(bob, relayed_step(alice, tile), "a second step on the new owner")
+        tile = (tile[0], tile[1] + 1)
+        time.sleep(4 * CHECKPOINT_INTERVAL_S)  # the new owner checkpoints (5, 8)
+    finally:
+        frozen.send_signal(signal.SIGCONT)
+
+    # The old owner wakes up, handles its stale step and checkpoints it with its old epoch.
+    view = wait_view(cluster, lambda v: owner in node_pids(v), f"{owner} registered again after SIGCONT")
+    assert node_pids(view)[owner][1] == frozen.pid
+    time.sleep(6 * CHECKPOINT_INTERVAL_S)
+    lease = lease_of(cluster.status(), START_MAP)
+    assert lease["worker"] == survivor, f"the woken worker took the map back: {lease}"
+    stale = [p for p in bob.drain(0.3) if relayed_step(alice)(p)]
+    assert not stale, f"the woken worker's stale output reached Bob: {stale}"
+
+    # Make storage's state visible: kill the current owner; the woken worker (the only
+    # one left) loads the last checkpoint. It must be the new owner's (5, 8), not (5, 7).
+    alice.drain(0.2)
+    cluster.kill(survivor)
+    alice.send({"type": 5, "text": "where am I"})
+    got = expect(alice, is_chat("Alice:where am I"), "the chat echo after the second failover", timeout=6.0)
+    spawns = own_spawns(alice, got)
+    assert spawns, f"Alice was not re-joined by {owner}: {[p['type'] for p in got]}"
+    assert all((s["pos"]["x"], s["pos"]["y"]) == tile for s in spawns), \
+        f"the re-join shows {spawns[-1]['pos']}; the newest checkpoint had {tile}"
+    assert cluster.owner_of(START_MAP)[0] == owner
