@@ -41,6 +41,7 @@ class BrokerLink:
         self.broker_alive = False
         self.registered_once = False
         self.lost_once = False
+        self.leaving = False
 
     def queue(self, command: list) -> None:
         self.pending.append(command)
@@ -64,14 +65,23 @@ class BrokerLink:
             if token == wire.HB:
                 continue
             if token == wire.WHO:
+                if self.leaving:
+                    continue
                 log.info("%s: broker does not know us; registering again", self.name)
                 self.hello()
                 continue
             for_node.append(command)
         return for_node
 
+    def bye(self) -> None:
+        """Say goodbye; from now on no heartbeat and no re-registration."""
+        self.leaving = True
+        self.queue([wire.BYE])
+
     def tick(self, now: int) -> None:
         """Heartbeat when due; notice a silent broker."""
+        if self.leaving:
+            return
         if not self.registered_once:
             self.registered_once = True
             self.hello()

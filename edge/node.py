@@ -233,10 +233,10 @@ class Edge:
         for socket in list(self.sockets.values()):
             socket.close(1001, "server shutting down")
         await asyncio.sleep(0.2)
-        self.link.queue([wire.BYE])
+        ticker.stop()
+        self.link.bye()
         self.flush()
         await asyncio.sleep(0.1)
-        ticker.stop()
         pump.cancel()
         self.dealer.close(0)
 

@@ -223,6 +223,7 @@ def run(config: Config, name: str = "storage") -> None:
                 log.warning("broker queue full; dropped a batch")
     log.info("storage stopping: committing and closing")
     jobs.close()
-    dealer.send(wire.pack([[wire.BYE]]), zmq.NOBLOCK)
+    link.bye()
+    dealer.send(link.take_frame(), zmq.NOBLOCK)
     dealer.close()
     store.close()

@@ -234,6 +234,6 @@ def run(config: Config, name: str) -> None:
         send()
     log.info("map worker %s stopping: checkpointing %d maps", name, len(worker.maps))
     worker.checkpoint_all(now_ms(), release_all=True)
-    worker.link.queue([wire.BYE])
+    worker.link.bye()
     send()
     dealer.close()
