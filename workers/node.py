@@ -23,6 +23,8 @@ from workers.runtime import EVERYONE, Effects, MapRuntime
 
 log = logging.getLogger(__name__)
 
+CHECKPOINT_SLICE_MS = 50  # how often the worker looks for maps due a checkpoint
+
 
 @dataclass(slots=True)
 class LoadingMap:
@@ -94,6 +96,7 @@ class MapWorker:
         runtime = MapRuntime(map_id, epoch, map_record)
         runtime.restore(runtime_state)
         runtime.idle_since_ms = now_ms()
+        runtime.checkpoint_due_ms = now_ms() + map_id * 7919 % self.config.checkpoint.interval_ms
         self.maps[map_id] = runtime
         log.info("map %s loaded (epoch %s, %d players re-joining)", map_id, epoch, len(players))
         effects = Effects()
@@ -162,8 +165,8 @@ class MapWorker:
             self.link.queue([wire.DONE, map_id, self.last_seq.get(map_id, 0), runtime.next_wake_ms()])
         self.touched.clear()
         if now >= self.next_checkpoint_ms:
-            self.next_checkpoint_ms = now + self.config.checkpoint.interval_ms
-            self.checkpoint_all(now)
+            self.next_checkpoint_ms = now + CHECKPOINT_SLICE_MS
+            self.checkpoint_due(now)
 
     def checkpoint(self, runtime: MapRuntime, everything: bool = False) -> None:
         """Send what changed since the last checkpoint (or everything) to storage."""
@@ -175,17 +178,34 @@ class MapWorker:
         runtime.dirty = False
         runtime.changed_players = set()
 
-    def checkpoint_all(self, now: int, release_all: bool = False) -> None:
+    def checkpoint_due(self, now: int) -> None:
+        """Checkpoint the maps whose turn it is, and release those idle for long.
+
+        Each map has its own phase within the interval, so a worker with many
+        maps sends a steady trickle instead of one burst per interval.
+        """
+        interval = self.config.checkpoint.interval_ms
         for runtime in list(self.maps.values()):
-            if runtime.dirty or runtime.changed_players or release_all:
-                self.checkpoint(runtime, everything=release_all)
-            idle = not runtime.players and runtime.next_wake_ms() is None
-            if not idle:
+            if runtime.checkpoint_due_ms > now:
+                continue
+            runtime.checkpoint_due_ms = max(runtime.checkpoint_due_ms + interval, now)
+            if runtime.dirty or runtime.changed_players:
+                self.checkpoint(runtime)
+            if runtime.players or runtime.next_wake_ms() is not None:
                 runtime.idle_since_ms = now
-            elif release_all or now - runtime.idle_since_ms >= self.config.lease.idle_release_ms:
-                self.link.queue([wire.RELEASE, runtime.map_id, runtime.epoch])
-                del self.maps[runtime.map_id]
-                log.info("map %s released (idle)", runtime.map_id)
+            elif now - runtime.idle_since_ms >= self.config.lease.idle_release_ms:
+                self.release(runtime, "idle")
+
+    def release(self, runtime: MapRuntime, why: str) -> None:
+        self.link.queue([wire.RELEASE, runtime.map_id, runtime.epoch])
+        del self.maps[runtime.map_id]
+        log.info("map %s released (%s)", runtime.map_id, why)
+
+    def release_everything(self) -> None:
+        """On shutdown: a full checkpoint of every map, then give the leases back."""
+        for runtime in list(self.maps.values()):
+            self.checkpoint(runtime, everything=True)
+            self.release(runtime, "shutting down")
 
 
 def run(config: Config, name: str) -> None:
@@ -233,7 +253,7 @@ def run(config: Config, name: str) -> None:
         worker.run_timers(now_ms())
         send()
     log.info("map worker %s stopping: checkpointing %d maps", name, len(worker.maps))
-    worker.checkpoint_all(now_ms(), release_all=True)
+    worker.release_everything()
     worker.link.bye()
     send()
     dealer.close()

@@ -73,6 +73,7 @@ class MapRuntime:
     dirty: bool = False  # the runtime slots changed since the last checkpoint
     changed_players: set = field(default_factory=set)  # pids whose record changed since then
     idle_since_ms: int = 0
+    checkpoint_due_ms: int = 0
 
     def player_changed(self, pid: int) -> None:
         self.changed_players.add(pid)
