@@ -13,6 +13,7 @@ import signal
 import zmq
 
 from broker.tables import MapRoute, NodeInfo, PokeTimers, Session
+from broker.view import cluster_view
 from cluster import wire
 from cluster.config import Config
 from cluster.link import now_ms
@@ -379,23 +380,7 @@ class Broker:
                                            for s in self.by_pid.values()]])
 
     def status_view(self) -> dict:
-        now = now_ms()
-        nodes = [{"role": n.role, "name": n.name, "host": n.host, "pid": n.pid,
-                  "heartbeat_age_s": round((now - n.last_seen_ms) / 1000, 2)}
-                 for n in sorted(self.nodes.values(), key=lambda n: (n.role, n.name))]
-        leases = []
-        for route in sorted(self.routes.values(), key=lambda r: r.map_id):
-            owner = self.nodes.get(route.owner) if route.owner else None
-            if owner is None:
-                continue
-            expires = owner.last_seen_ms + self.config.lease.duration_ms - now
-            leases.append({"map_id": route.map_id, "worker": route.owner, "epoch": route.epoch,
-                           "expires_in_ms": expires, "players": len(route.players),
-                           "next_poke_in_ms": None if route.poke_at_ms is None else route.poke_at_ms - now})
-        return {"nodes": nodes, "leases": leases, "sessions": len(self.sessions),
-                "players_in_game": sum(1 for s in self.by_pid.values() if s.map_id is not None),
-                "recovering": self.recovering, "failovers": self.stats["failovers"],
-                "packets_in": self.stats["packets_in"]}
+        return cluster_view(self)
 
 
 def run(config: Config, name: str = "broker") -> None:

@@ -25,6 +25,7 @@ from cluster.config import Config
 log = logging.getLogger("odyssey")
 
 MAX_BACKOFF_S = 30.0
+CONFIG_ERROR_EXIT = 2  # a node that exits with this cannot start as configured: no restart
 STABLE_AFTER_S = 60.0
 IPC_PATH_LIMIT = 100  # sun_path holds 107 bytes
 
@@ -142,7 +143,7 @@ def up(config: Config, workers: int, args: argparse.Namespace) -> int:
     stop_all(children)
     (data_dir / "run.json").unlink(missing_ok=True)
     log.info("stopped")
-    return 0
+    return 1 if CONFIG_ERROR_EXIT in stopping else 0
 
 
 def supervise(children: list[Child], stopping: list[int]) -> None:
@@ -153,6 +154,10 @@ def supervise(children: list[Child], stopping: list[int]) -> None:
                 if now - child.started_at > STABLE_AFTER_S:
                     child.backoff_s = 0.5
                 continue
+            if child.process.returncode == CONFIG_ERROR_EXIT:
+                log.error("%s cannot start as configured (see its log above); stopping", child.name)
+                stopping.append(CONFIG_ERROR_EXIT)
+                return
             if child.restart_at is None:
                 code = child.process.returncode
                 log.warning("%s exited (code %s); restarting in %.1f s", child.name, code, child.backoff_s)

@@ -20,7 +20,9 @@ import pathlib
 import random
 import sys
 
-from storage.worldfiles import MAP_SIZE, new_map, new_tile, read_world, validate_world, write_world
+from cluster import records
+from storage.worldcheck import validate_world
+from storage.worldfiles import MAP_SIZE, read_world, write_world
 
 STARTER_WORLD_DIR = pathlib.Path(__file__).resolve().parent.parent / "storage" / "starter_world"
 GROUND_GRASS = 1
@@ -79,12 +81,16 @@ def _scatter_walls(rng: random.Random) -> set[tuple[int, int]]:
 
 
 def _bench_map(map_id: int, n_maps: int, columns: int, rng: random.Random) -> dict:
-    record = new_map(f"Bench {map_id} ({map_id % columns},{map_id // columns})",
-                     "odyssey world generate", GROUND_GRASS)
+    record = records.new_map(f"Bench {map_id} ({map_id % columns},{map_id // columns})")
+    record["author"] = "odyssey world generate"
+    for column in record["tiles"]:
+        for tile in column:
+            tile["layers"][0] = GROUND_GRASS
     record.update(_links(map_id, n_maps, columns))
     record["death_map"] = {"x": START_X, "y": START_Y, "dir": 0, "map_id": map_id}
     for x, y in sorted(_scatter_walls(rng)):
-        wall = new_tile(GROUND_GRASS, 1, {"block_ranged": True})
+        wall = {"layers": [GROUND_GRASS] + [-1] * (records.TILE_LAYERS - 1), "type": 1,
+                "data": {"block_ranged": True}}
         wall["layers"][1] = WALL_DECORATION
         record["tiles"][x][y] = wall
     return record

@@ -25,6 +25,8 @@ from storage.world import WorldCache, ensure_world
 
 log = logging.getLogger(__name__)
 
+CONFIG_ERROR_EXIT = 2  # the supervisor does not restart a node that exits with this
+
 
 class Hasher:
     """argon2id hashing and checking; called from the job threads only."""
@@ -169,7 +171,12 @@ def run(config: Config, name: str = "storage") -> None:
     """Serve until SIGTERM / SIGINT, then commit and close."""
     store = db.Store(config.data_dir / "lmdb", config.storage.map_size_mb)
     db.migrate(store)
-    ensure_world(store, config.world.start_dir)
+    try:
+        ensure_world(store, config.world.start_dir)
+    except ValueError as error:  # WorldError, or a malformed world file
+        log.error("cannot load the world: %s", error)
+        store.close()
+        raise SystemExit(CONFIG_ERROR_EXIT)
     jobs = Jobs(config.storage.hash_threads)
     storage = Storage(config, store, jobs)
     link = BrokerLink(wire.ROLE_STORAGE, name, config.heartbeat.interval_ms, config.heartbeat.liveness,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from cluster import packets
 from storage import db
+from storage.worldcheck import validate_world
 from storage.worldfiles import read_world
 
 log = logging.getLogger(__name__)
@@ -21,9 +22,17 @@ FILE_KINDS = {"professions": "profession", "items": "item", "npcs": "npc", "shop
               "quests": "quest"}
 
 
+class WorldError(ValueError):
+    """A world directory that cannot be loaded."""
+
+
 def load_into(txn: db.Txn, directory: Path) -> int:
-    """Write a world directory's maps and resources; returns the number of maps."""
+    """Check and write a world directory's maps and resources; returns the number of maps."""
     maps, resources = read_world(directory)
+    problems = validate_world(maps, resources)
+    if problems:
+        shown = "; ".join(problems[:5])
+        raise WorldError(f"{directory}: {len(problems)} problems, e.g. {shown}")
     for map_id, record in maps.items():
         txn.put("maps", db.int_key(map_id), record)
     for file_name, kind in FILE_KINDS.items():

@@ -201,3 +201,48 @@ def test_two_ups_with_their_own_data_dirs_and_ports_run_side_by_side(start_up):
         assert up.terminate() == 0
         assert survivors(pids) == [], "nodes still running after odyssey up exited"
         assert processes_mentioning(str(up.data_dir)) == []
+
+
+def test_up_restarts_a_child_that_dies_and_players_stay(start_up):
+    """A SIGKILLed map worker is restarted by `odyssey up`; the player on its map stays online."""
+    up = start_up()
+    up.wait_for_line(up.url(), READY_TIMEOUT_S)
+    alice = enter_new(start_up.client(up), "carol@example.org", "Carol", profession_id=0)
+    view = check_status(up, players_in_game=1)
+    owner = view["leases"][0]["worker"]
+    old_pid = next(node["pid"] for node in view["nodes"] if node["name"] == owner)
+    os.kill(old_pid, signal.SIGKILL)
+
+    def restarted() -> int | None:
+        nodes = {node["name"]: node["pid"] for node in up.status()["nodes"]}
+        return nodes.get(owner) if nodes.get(owner) not in (None, old_pid) else None
+    deadline = time.monotonic() + 30
+    new_pid = None
+    while new_pid is None and time.monotonic() < deadline:
+        new_pid = restarted()
+        time.sleep(0.3)
+    assert new_pid is not None and alive(new_pid), f"{owner} was not restarted"
+    # the player never lost his connection, and the map is served again
+    alice.client.send({"type": 5, "text": "still here"})
+    got = alice.client.recv_until(lambda p: p["type"] == 114 and p["text"] == "Carol:still here", timeout=15)
+    assert got[-1]["channel_id"] == 0
+    assert up.terminate() == 0
+
+
+def test_up_refuses_a_broken_world_with_one_clear_line(start_up, tmp_path):
+    """A --world that does not validate stops `odyssey up` with the reason, not a restart loop."""
+    world = tmp_path / "broken"
+    (world / "maps").mkdir(parents=True)
+    (world / "maps" / "0.json").write_text("{not json")
+    for name in ("professions", "items", "npcs", "shops", "quests"):
+        (world / f"{name}.json").write_text("[]")
+    up = start_up()
+    up.process.kill()
+    up.process.wait()
+    argv = [sys.executable, "-m", "cluster.cli", "up", "--data-dir", str(up.data_dir), "--port", str(up.port),
+            "--world", str(world)]
+    result = subprocess.run(argv, cwd=up.root, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode != 0
+    assert "cannot load the world" in result.stderr and "0.json" in result.stderr, result.stderr[-2000:]
+    assert processes_mentioning(str(up.data_dir)) == []

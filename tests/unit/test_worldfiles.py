@@ -10,9 +10,9 @@ import shutil
 import pytest
 
 from cluster import worldgen
-from storage.worldfiles import (
-    MAP_SIZE, RESOURCE_NAMES, player_may_enter, read_world, validate_world, write_world,
-)
+from storage.worldcheck import validate_world
+from storage.worldfiles import MAP_SIZE, RESOURCE_NAMES, read_world, write_world
+from workers.rules.walkability import player_may_enter
 
 STARTER = pathlib.Path(__file__).resolve().parents[2] / "storage" / "starter_world"
 STEPS = ((0, 1), (-1, 0), (1, 0), (0, -1))  # index = dir (PROTOCOL 0.3)

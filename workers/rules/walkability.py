@@ -19,37 +19,27 @@ OPPOSITE = {0: 3, 1: 2, 2: 1, 3: 0}
 MAX_TILE_TYPE = 20
 
 
-def _conditional_blocked(tile: dict) -> bool:
-    return bool(tile.get("data", {}).get("blocked", False))
+def _enterable(tile: dict, blocked: set) -> bool:
+    kind = tile.get("type", 0)
+    if kind > MAX_TILE_TYPE or kind in blocked:
+        return False
+    if kind == CONDITIONAL_WALL:
+        return not tile.get("data", {}).get("blocked", False)
+    return True
 
 
 def player_may_enter(tile: dict) -> bool:
-    kind = tile.get("type", 0)
-    if kind > MAX_TILE_TYPE or kind in _PLAYER_BLOCKED:
-        return False
-    if kind == CONDITIONAL_WALL:
-        return not _conditional_blocked(tile)
-    return True
+    return _enterable(tile, _PLAYER_BLOCKED)
 
 
 def astar_may_enter(tile: dict, direction: int) -> bool:
-    kind = tile.get("type", 0)
-    if kind > MAX_TILE_TYPE or kind in _ASTAR_BLOCKED:
-        return False
-    if kind == CONDITIONAL_WALL:
-        return not _conditional_blocked(tile)
-    if kind == DOOR:
+    if tile.get("type", 0) == DOOR:
         return tile.get("data", {}).get(f"lock_{SIDES[direction]}") is False
-    return True
+    return _enterable(tile, _ASTAR_BLOCKED)
 
 
 def wander_may_enter(tile: dict) -> bool:
-    kind = tile.get("type", 0)
-    if kind > MAX_TILE_TYPE or kind in _WANDER_BLOCKED:
-        return False
-    if kind == CONDITIONAL_WALL:
-        return not _conditional_blocked(tile)
-    return True
+    return _enterable(tile, _WANDER_BLOCKED)
 
 
 def blocks_leaving(tile: dict, direction: int) -> bool:
