@@ -24,6 +24,7 @@ from tornado.iostream import StreamClosedError
 from cluster import wire
 from cluster.config import Config
 from cluster.link import BrokerLink, now_ms
+from cluster.loop import dealer_socket
 from edge.framing import text_frame
 from edge.limits import RateLimiter
 
@@ -120,11 +121,7 @@ class Edge:
         self.link = BrokerLink(wire.ROLE_EDGE, name, config.heartbeat.interval_ms,
                                config.heartbeat.liveness, self.announce)
         self.context = zmq.asyncio.Context()
-        self.dealer = self.context.socket(zmq.DEALER)
-        self.dealer.setsockopt(zmq.IDENTITY, name.encode())
-        self.dealer.setsockopt(zmq.LINGER, 0)
-        self.dealer.setsockopt(zmq.SNDHWM, 100_000)
-        self.dealer.setsockopt(zmq.RCVHWM, 100_000)
+        self.dealer = dealer_socket(self.context, name, linger_ms=0)
         self.flush_scheduled = False
         self.handlers = {wire.OUT: self.on_out, wire.CLOSE: self.on_close,
                          wire.BIND: self.on_bind, wire.PLACE: self.on_place}

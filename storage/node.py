@@ -9,16 +9,15 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import signal
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import argon2
-import zmq
 
 from cluster import records, wire
 from cluster.config import Config
 from cluster.link import BrokerLink, now_ms
+from cluster.loop import NodeSocket
 from storage import db
 from storage.accounts import Accounts
 from storage.world import WorldCache, ensure_world
@@ -181,33 +180,10 @@ def run(config: Config, name: str = "storage") -> None:
     storage = Storage(config, store, jobs)
     link = BrokerLink(wire.ROLE_STORAGE, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
                       lambda: {})
-    context = zmq.Context.instance()
-    dealer = context.socket(zmq.DEALER)
-    dealer.setsockopt(zmq.IDENTITY, name.encode())
-    dealer.setsockopt(zmq.LINGER, 2000)
-    dealer.setsockopt(zmq.SNDHWM, 100_000)
-    dealer.connect(config.broker_endpoint)
+    node = NodeSocket(link, config.broker_endpoint, extra_fds=(jobs.read_fd,))
     log.info("storage %s serving %s (broker %s)", name, config.data_dir / "lmdb", config.broker_endpoint)
-    stopping: list[bool] = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
-    poller = zmq.Poller()
-    poller.register(dealer, zmq.POLLIN)
-    poller.register(jobs.read_fd, zmq.POLLIN)
-    while not stopping:
-        now = now_ms()
-        link.tick(now)
-        poller.poll(max(0, min(link.next_deadline_ms() - now, 100)))
-        commands: list[list] = []
-        while True:
-            try:
-                frame = dealer.recv(zmq.NOBLOCK)
-            except zmq.Again:
-                break
-            try:
-                commands.extend(link.on_frame(frame))
-            except ValueError as error:
-                log.warning("bad frame from the broker: %s", error)
+    while not node.stopping:
+        commands = node.wait(now_ms() + 100)
         finished = jobs.take()
         storage.accounts.expire(now_ms())
         if commands or finished:
@@ -222,15 +198,9 @@ def run(config: Config, name: str = "storage") -> None:
                         log.exception("a password job's continuation failed")
             for command in out:  # the transaction is committed: now acknowledge
                 link.queue(command)
-        frame = link.take_frame()
-        if frame is not None:
-            try:
-                dealer.send(frame, zmq.NOBLOCK)
-            except zmq.Again:
-                log.warning("broker queue full; dropped a batch")
+        node.send()
     log.info("storage stopping: committing and closing")
     jobs.close()
     link.bye()
-    dealer.send(link.take_frame(), zmq.NOBLOCK)
-    dealer.close()
+    node.close()
     store.close()

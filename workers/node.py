@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 from dataclasses import dataclass, field
 
-import zmq
 
 from cluster import packets, wire
 from cluster.config import Config
 from cluster.link import BrokerLink, now_ms
+from cluster.loop import NodeSocket
 from workers.rules import HANDLERS, presence
 from workers.rules.context import RuleContext
 from workers.runtime import EVERYONE, Effects, MapRuntime
@@ -211,49 +210,14 @@ class MapWorker:
 def run(config: Config, name: str) -> None:
     """Serve maps until SIGTERM / SIGINT, then checkpoint and release them."""
     worker = MapWorker(config, name)
-    context = zmq.Context.instance()
-    dealer = context.socket(zmq.DEALER)
-    dealer.setsockopt(zmq.IDENTITY, name.encode())
-    dealer.setsockopt(zmq.LINGER, 2000)
-    dealer.setsockopt(zmq.SNDHWM, 100_000)
-    dealer.setsockopt(zmq.RCVHWM, 100_000)
-    dealer.connect(config.broker_endpoint)
+    node = NodeSocket(worker.link, config.broker_endpoint)
     log.info("map worker %s ready (broker %s)", name, config.broker_endpoint)
-    stopping: list[bool] = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
-    poller = zmq.Poller()
-    poller.register(dealer, zmq.POLLIN)
-
-    def send() -> None:
-        frame = worker.link.take_frame()
-        if frame is not None:
-            try:
-                dealer.send(frame, zmq.NOBLOCK)
-            except zmq.Again:
-                log.warning("broker queue full; dropped a batch")
-
-    while not stopping:
-        now = now_ms()
-        worker.link.tick(now)
-        deadline = min(worker.link.next_deadline_ms(), worker.next_checkpoint_ms)
-        poller.poll(max(0, min(deadline - now, 100)))
-        for _ in range(1000):
-            try:
-                frame = dealer.recv(zmq.NOBLOCK)
-            except zmq.Again:
-                break
-            try:
-                commands = worker.link.on_frame(frame)
-            except ValueError as error:
-                log.warning("bad frame from the broker: %s", error)
-                continue
-            for command in commands:
-                worker.handle(command)
+    while not node.stopping:
+        for command in node.wait(worker.next_checkpoint_ms):
+            worker.handle(command)
         worker.run_timers(now_ms())
-        send()
+        node.send()
     log.info("map worker %s stopping: checkpointing %d maps", name, len(worker.maps))
     worker.release_everything()
     worker.link.bye()
-    send()
-    dealer.close()
+    node.close()
