@@ -26,8 +26,9 @@ MAX_FRAMES_PER_TURN = 2000
 class Broker:
     """Routing, leases and pokes for the whole cluster."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, name: str = "broker") -> None:
         self.config = config
+        self.name = name
         self.nodes: dict[str, NodeInfo] = {}
         self.sessions: dict[tuple[str, int], Session] = {}
         self.by_pid: dict[int, Session] = {}
@@ -393,7 +394,7 @@ def run(config: Config, name: str = "broker") -> None:
     router.setsockopt(zmq.RCVHWM, 100_000)
     router.bind(config.broker_bind)
     log.info("broker listening on %s", config.broker_bind)
-    broker = Broker(config)
+    broker = Broker(config, name)
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     signal.signal(signal.SIGINT, lambda *_: stopping.append(True))

@@ -1,15 +1,20 @@
 """The broker's view of the cluster, for `odyssey status`."""
 from __future__ import annotations
 
+import os
+import socket
+
 from cluster.link import now_ms
 
 
 def cluster_view(broker) -> dict:
     """Nodes, leases and sessions as `odyssey status` shows them."""
     now = now_ms()
-    nodes = [{"role": n.role, "name": n.name, "host": n.host, "pid": n.pid,
-              "heartbeat_age_s": round((now - n.last_seen_ms) / 1000, 2)}
-             for n in sorted(broker.nodes.values(), key=lambda n: (n.role, n.name))]
+    nodes = [{"role": "broker", "name": broker.name, "host": socket.gethostname(), "pid": os.getpid(),
+              "heartbeat_age_s": 0.0}]
+    nodes += [{"role": n.role, "name": n.name, "host": n.host, "pid": n.pid,
+               "heartbeat_age_s": round((now - n.last_seen_ms) / 1000, 2)}
+              for n in sorted(broker.nodes.values(), key=lambda n: (n.role, n.name))]
     leases = []
     for route in sorted(broker.routes.values(), key=lambda r: r.map_id):
         owner = broker.nodes.get(route.owner) if route.owner else None

@@ -152,7 +152,7 @@ def check_status(up: Up, players_in_game: int) -> dict:
         assert {"role", "name", "pid"} <= set(node), node
         assert isinstance(node["pid"], int) and alive(node["pid"]), node
     roles = sorted(node["role"] for node in view["nodes"])
-    assert roles == ["edge", "map", "map", "storage"], roles
+    assert roles == ["broker", "edge", "map", "map", "storage"], roles
     map_nodes = {node["name"] for node in view["nodes"] if node["role"] == "map"}
     for lease in view["leases"]:
         assert {"map_id", "worker", "epoch", "expires_in_ms"} <= set(lease), lease
@@ -173,7 +173,7 @@ def test_up_serves_players_reports_status_and_stops_on_sigterm(start_up):
         assert player.client.recv()["text"] == "Alice:we are on a LAN"
     check_status(up, players_in_game=2)
     node_pids = list(up.node_pids)
-    assert len(node_pids) == 4 and up.process.pid not in node_pids
+    assert len(node_pids) == 5 and up.process.pid not in node_pids
 
     assert up.terminate() == 0
     assert survivors(node_pids) == [], "nodes still running after odyssey up exited"

@@ -22,8 +22,10 @@ def _restart_broker(cluster) -> dict:
     cluster.start_node("broker", "broker")
     view = cluster.wait_ready(timeout_s=5.0)
     survivors = {name: entry for name, entry in node_pids(before).items() if name != "broker"}
-    assert node_pids(view) == survivors, \
-        f"after the broker restart the nodes should re-register unchanged: {node_pids(view)} vs {survivors}"
+    after = {name: entry for name, entry in node_pids(view).items() if name != "broker"}
+    assert after == survivors, \
+        f"after the broker restart the nodes should re-register unchanged: {after} vs {survivors}"
+    assert node_pids(view)["broker"] == ("broker", cluster.processes["broker"].pid)
     return before
 
 
