@@ -99,9 +99,19 @@ class Accounts:
         return None if pid is None else self.sessions.get(pid)
 
     # --- 0: create account ---------------------------------------------------------
+    def refuse_second_login(self, out, session: StorageSession) -> None:
+        """A logged-in connection may not log in again or create an account over itself."""
+        if session.in_game:
+            self.reply(out, session.edge, session.conn, packets.chat("You are already logged in.", color="#ff0000"))
+        else:
+            self.reply(out, session.edge, session.conn,
+                       packets.window(packets.WIN_SELECT_PLAYER, "You are already logged in."))
+
     def create_account(self, txn, out, edge, conn, packet) -> None:
-        if self.session_of(edge, conn) is not None:
-            raise Refusal(packets.WIN_MESSAGE, "You are already logged in.")
+        session = self.session_of(edge, conn)
+        if session is not None:
+            self.refuse_second_login(out, session)
+            return
         email = _string(packet, "email", MAX_EMAIL)
         password = _string(packet, "password", MAX_PASSWORD)
         if email is None or password is None or not isinstance(packet.get("version"), str):
@@ -139,8 +149,10 @@ class Accounts:
 
     # --- 1: login ---------------------------------------------------------------------
     def login(self, txn, out, edge, conn, packet) -> None:
-        if self.session_of(edge, conn) is not None:
-            raise Refusal(packets.WIN_MESSAGE, "You are already logged in.")
+        session = self.session_of(edge, conn)
+        if session is not None:
+            self.refuse_second_login(out, session)
+            return
         email = _string(packet, "email", MAX_EMAIL)
         password = packet.get("password")
         if email is None or not isinstance(password, str) or len(password) > MAX_PASSWORD:
