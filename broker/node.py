@@ -48,6 +48,8 @@ class Broker:
             wire.OUT: self.on_out, wire.OUT_ALL: self.on_out_all, wire.OUT_CONN: self.on_out_conn,
             wire.CLOSE_CONN: self.on_close_conn, wire.CLOSE_PID: self.on_close_pid,
             wire.BIND: self.on_bind, wire.ENTER: self.on_enter, wire.TO: self.on_to,
+            wire.ADMIN_REPLY: self.on_admin_reply, wire.UPDATE_PLAYER: self.on_update_player,
+            wire.RELOAD_WORLD: self.on_reload_world,
             wire.TRANSFER: self.on_transfer, wire.DONE: self.on_done, wire.RELEASE: self.on_release,
         }
 
@@ -105,6 +107,10 @@ class Broker:
             if command[0] == wire.STATUS:
                 self.outbox.add(identity, [wire.STATUS_REPLY, self.status_view()])
                 return
+            if command[0] == wire.ADMIN:
+                # Operators reach the broker's endpoint only from inside the cluster.
+                self.send_storage([wire.ADMIN, identity, *command[1:]])
+                return
         self.outbox.add(identity, [wire.WHO])
 
     # --- registry ---------------------------------------------------------------
@@ -159,8 +165,9 @@ class Broker:
                     self.place(session, map_id)
             log.info("map %s stays with %s (epoch %s)", map_id, worker, epoch)
 
-    def on_heartbeat(self, node) -> None:
-        pass  # last_seen_ms is updated for every frame
+    def on_heartbeat(self, node, stats=None) -> None:
+        if isinstance(stats, dict):
+            node.stats = stats
 
     def on_bye(self, node) -> None:
         log.info("%s %s is leaving", node.role, node.name)
@@ -276,6 +283,20 @@ class Broker:
 
     def on_to(self, node, target, command) -> None:
         self.send(target, command)
+
+    def on_admin_reply(self, node, client, request_id, ok, message, data) -> None:
+        self.outbox.add(client, [wire.ADMIN_REPLY, request_id, ok, message, data])
+
+    def on_update_player(self, node, pid, changes) -> None:
+        session = self.by_pid.get(pid)
+        if session is not None and session.map_id is not None:
+            self.dispatch(self.route(session.map_id), wire.UPDATE, pid, changes)
+
+    def on_reload_world(self, node) -> None:
+        """The world changed in storage: every leased map checkpoints, lets go and is loaded again."""
+        for route in self.routes.values():
+            if route.owner is not None:
+                self.send(route.owner, [wire.RELOAD, route.map_id])
 
     # --- maps: leases, sequence, pokes -------------------------------------------
     def route(self, map_id: int) -> MapRoute:

@@ -20,6 +20,7 @@ class NodeInfo:
     incarnation: str
     last_seen_ms: int
     registered_ms: int
+    stats: dict = field(default_factory=dict)  # counters the node sends with its heartbeats
 
 
 @dataclass(slots=True)

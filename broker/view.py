@@ -13,7 +13,7 @@ def cluster_view(broker) -> dict:
     nodes = [{"role": "broker", "name": broker.name, "host": socket.gethostname(), "pid": os.getpid(),
               "heartbeat_age_s": 0.0}]
     nodes += [{"role": n.role, "name": n.name, "host": n.host, "pid": n.pid,
-               "heartbeat_age_s": round((now - n.last_seen_ms) / 1000, 2)}
+               "heartbeat_age_s": round((now - n.last_seen_ms) / 1000, 2), "stats": n.stats}
               for n in sorted(broker.nodes.values(), key=lambda n: (n.role, n.name))]
     leases = []
     for route in sorted(broker.routes.values(), key=lambda r: r.map_id):

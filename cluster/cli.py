@@ -5,6 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from cluster import admin
 from cluster import config as config_module
 from cluster.config import ConfigError
 
@@ -57,9 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print one JSON object")
 
     commands.add_parser("bench", help="websocket load test (see odyssey bench --help)", add_help=False)
+    commands.add_parser("bench-storage", help="storage checkpoint benchmark (see --help)", add_help=False)
     world = commands.add_parser("world", help="world files")
     world_commands = world.add_subparsers(dest="world_command", required=True)
     world_commands.add_parser("generate", help="generate a bench world (see --help)", add_help=False)
+    export = world_commands.add_parser("export", help="write the data directory's world as world files")
+    load = world_commands.add_parser("import", help="replace the world (through storage if running)")
+    for world_parser in (export, load):
+        world_parser.add_argument("dir")
+        _common(world_parser)
+    admin.add_parsers(commands, _common)
     return parser
 
 
@@ -71,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:2] == ["world", "generate"]:
         from cluster import worldgen
         return worldgen.main(argv[2:])
+    if argv[:1] == ["bench-storage"]:
+        from storage import bench as storage_bench
+        return storage_bench.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         config = load_config(args)
@@ -85,6 +96,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "status":
         from cluster import status
         return status.main(config, args.json)
+    if args.command == "admin":
+        return admin.run_admin(config, args)
+    if args.command == "backup":
+        return admin.run_backup(config, args.file)
+    if args.command == "restore":
+        return admin.run_restore(config, args.file)
+    if args.command == "world":
+        return admin.run_world(config, args)
     return 2
 
 

@@ -28,12 +28,14 @@ class BrokerLink:
     """Registration, heartbeats and batching toward the broker."""
 
     def __init__(self, role: str, name: str, interval_ms: int, liveness: int,
-                 announce: Callable[[], dict[str, Any]]) -> None:
+                 announce: Callable[[], dict[str, Any]],
+                 stats: Callable[[], dict[str, Any]] | None = None) -> None:
         self.role = role
         self.name = name
         self.interval_ms = interval_ms
         self.dead_after_ms = interval_ms * liveness
         self.announce = announce
+        self.stats = stats
         self.incarnation = uuid.uuid4().hex[:12]
         self.pending: list[list] = []
         self.last_heard_ms = now_ms()
@@ -86,7 +88,7 @@ class BrokerLink:
             self.registered_once = True
             self.hello()
         if now >= self.next_heartbeat_ms:
-            self.queue([wire.HB])
+            self.queue([wire.HB, self.stats()] if self.stats else [wire.HB])
             self.next_heartbeat_ms = now + self.interval_ms
         if self.broker_alive and now - self.last_heard_ms > self.dead_after_ms:
             self.broker_alive = False

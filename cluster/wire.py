@@ -11,13 +11,15 @@ Command reference (direction: fields)
 
 Any node → broker
     HELLO     role, name, host, pid, incarnation, state   register / re-announce
-    HB                                                   heartbeat
+    HB        [stats]                                    heartbeat, with the node's counters
     BYE                                                  leaving on purpose
     STATUS                                               (one-off client) ask for the cluster view
+    ADMIN     request_id, action, args                   (one-off client) an operator's request
 Broker → any node
     HB                                                   heartbeat
     WHO                                                  "I do not know you": send HELLO again
     STATUS_REPLY view
+    ADMIN_REPLY request_id, ok, message, data            the answer to an operator's request
 Edge → broker
     IN        conn, type, raw                            one client frame
     CLOSED    conn                                       the websocket closed
@@ -30,6 +32,7 @@ Broker → storage
     ACCT      edge, conn, pid|None, type, raw            account packet 0–4
     LOGOUT    pid, in_game                               the session ended
     SESSIONS  [[pid, account_id, char_key, map_id, edge, conn]...]  the live sessions (reconcile)
+    ADMIN     client, request_id, action, args           an operator's request (client = its identity)
     LOAD_MAP / CKPT / SAVE_PLAYER / SETTINGS             forwarded from a worker, sender inserted
 Storage → broker
     OUT_CONN  edge, conn, payload                        to one connection
@@ -38,6 +41,9 @@ Storage → broker
     BIND      edge, conn, pid, account_id                login succeeded
     ENTER     pid, map_id, char_key, record              the character enters the game
     TO        node, command                              deliver a command to one node
+    ADMIN_REPLY client, request_id, ok, message, data    the answer for an operator
+    UPDATE_PLAYER pid, changes                           change fields of a character in play
+    RELOAD_WORLD                                         the world was replaced: reload every map
 Broker → map worker
     GRANT     map_id, epoch, [pid...]                    you own map_id; re-join these players
     REVOKE    map_id                                     you no longer own map_id
@@ -45,6 +51,8 @@ Broker → map worker
     JOIN      map_id, seq, pid, char_key, record         a player arrives on the map
     LEAVE     map_id, seq, pid                           the player's session ended
     POKE      map_id                                     timed wake-up
+    UPDATE    map_id, seq, pid, changes                  set fields of a player's record (e.g. access)
+    RELOAD    map_id                                     checkpoint and release the map (it is reloaded)
     MAP_LOADED map_id, epoch, map, runtime|None, [[pid, char_key, record]...], world  (from storage, via TO)
 Map worker → broker
     OUT       [pid...], payload                          to those players
@@ -57,6 +65,7 @@ Map worker → storage (through the broker, which inserts the sender's name)
     LOAD_MAP  map_id, epoch, [pid...]                    load map state and these players
     CKPT      map_id, epoch, runtime|None, [[pid, char_key, record]...]  changes since the last (fenced)
     SAVE_PLAYER pid, char_key, map_id, epoch, record|None, final   a player left the map
+    SETTINGS  account_id, settings                       type 23: the account's client settings
 """
 from __future__ import annotations
 
@@ -70,6 +79,12 @@ BYE = "BYE"
 WHO = "WHO"
 STATUS = "STATUS"
 STATUS_REPLY = "STATUS_REPLY"
+ADMIN = "ADMIN"
+ADMIN_REPLY = "ADMIN_REPLY"
+UPDATE_PLAYER = "UPDATE_PLAYER"
+UPDATE = "UPDATE"
+RELOAD_WORLD = "RELOAD_WORLD"
+RELOAD = "RELOAD"
 
 IN = "IN"
 CLOSED = "CLOSED"

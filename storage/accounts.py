@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -36,6 +37,19 @@ class StorageSession:
     slot: int | None = None  # the character in play
     in_game: bool = False
     logout_deadline_ms: int | None = None
+
+
+def clean_settings(settings: dict, previous: dict) -> dict:
+    """Type 23 settings reduced to the known keys of PROTOCOL 4.1 with their JSON types."""
+    clean = {}
+    for key, default in records.DEFAULT_SETTINGS.items():
+        value = settings.get(key)
+        if type(value) is type(default) and (not isinstance(value, int) or 0 <= value <= 1000):
+            clean[key] = value
+        else:
+            old = previous.get(key)
+            clean[key] = old if type(old) is type(default) else default
+    return clean
 
 
 class Refusal(Exception):
@@ -93,6 +107,14 @@ class Accounts:
     @staticmethod
     def reply(out: list, edge: str, conn: int, packet: dict) -> None:
         out.append([wire.OUT_CONN, edge, conn, packets.encode(packet)])
+
+    def playing(self, account_id: int, slot: int) -> int | None:
+        """The pid playing that character right now, if any."""
+        pid = self.online.get(account_id)
+        session = None if pid is None else self.sessions.get(pid)
+        if session is not None and session.in_game and session.slot == slot and session.logout_deadline_ms is None:
+            return pid
+        return None
 
     def session_of(self, edge: str, conn: int) -> StorageSession | None:
         pid = self.by_conn.get((edge, conn))
@@ -176,6 +198,9 @@ class Accounts:
             self.reply(out, edge, conn, packets.window(packets.WIN_LOGIN, "That account is already logged in."))
             return
         pid = self.bind(txn, out, edge, conn, account_id)
+        account = txn.get("accounts", db.int_key(account_id))
+        account["last_login"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        txn.put("accounts", db.int_key(account_id), account)
         log.info("account %d logged in as player %d", account_id, pid)
         self.reply(out, edge, conn, packets.window(packets.WIN_MESSAGE, "You have logged in."))
         out.append([wire.OUT_CONN, edge, conn, self.world.encoded["profession"]])

@@ -19,7 +19,8 @@ from cluster.config import Config
 from cluster.link import BrokerLink, now_ms
 from cluster.loop import NodeSocket
 from storage import db
-from storage.accounts import Accounts
+from storage.accounts import Accounts, clean_settings
+from storage.admin import Admin, resource_broadcasts
 from storage.world import WorldCache, ensure_world
 
 log = logging.getLogger(__name__)
@@ -86,14 +87,29 @@ class Storage:
         self.config = config
         self.store = store
         self.world = WorldCache(store)
+        self.jobs = jobs
         self.accounts = Accounts(self.world, jobs, Hasher(config), self.motd)
+        self.admin = Admin(self)
         self.refused_checkpoints = 0
         self.checkpoint_writes = 0
+        self.world_changed = False
         self.handlers = {
             wire.ACCT: self.on_account, wire.LOGOUT: self.on_logout, wire.SESSIONS: self.on_sessions,
             wire.LOAD_MAP: self.on_load_map, wire.CKPT: self.on_checkpoint,
-            wire.SAVE_PLAYER: self.on_save_player,
+            wire.SAVE_PLAYER: self.on_save_player, wire.SETTINGS: self.on_settings,
+            wire.ADMIN: self.admin.handle,
         }
+
+    def stats(self) -> dict:
+        return {"checkpoint_writes": self.checkpoint_writes, "refused_checkpoints": self.refused_checkpoints,
+                "sessions": len(self.accounts.sessions), "corrupt_records": self.store.corrupt_records}
+
+    def after_commit(self, out: list) -> None:
+        """Work that must see the committed state: a replaced world is reloaded and re-sent."""
+        if self.world_changed:
+            self.world_changed = False
+            self.world.reload()
+            out.extend(resource_broadcasts(self.world))
 
     def motd(self) -> str:
         with self.store.read() as txn:
@@ -156,6 +172,14 @@ class Storage:
             txn.put("characters", db.char_key(*char_key), record)
         self.checkpoint_writes += (runtime is not None) + len(players)
 
+    def on_settings(self, txn, out, sender, account_id, settings) -> None:
+        key = db.int_key(account_id)
+        account = txn.get("accounts", key)
+        if account is None or not isinstance(settings, dict):
+            return
+        account["settings"] = clean_settings(settings, account.get("settings") or {})
+        txn.put("accounts", key, account)
+
     def on_save_player(self, txn, out, sender, pid, char_key, map_id, epoch, record, final) -> None:
         if record is not None and char_key and not self.fenced(txn, map_id, epoch, "a player save", sender):
             txn.put("characters", db.char_key(*char_key), record)
@@ -179,7 +203,7 @@ def run(config: Config, name: str = "storage") -> None:
     jobs = Jobs(config.storage.hash_threads)
     storage = Storage(config, store, jobs)
     link = BrokerLink(wire.ROLE_STORAGE, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
-                      lambda: {})
+                      lambda: {}, storage.stats)
     node = NodeSocket(link, config.broker_endpoint, extra_fds=(jobs.read_fd,))
     log.info("storage %s serving %s (broker %s)", name, config.data_dir / "lmdb", config.broker_endpoint)
     while not node.stopping:
@@ -196,6 +220,7 @@ def run(config: Config, name: str = "storage") -> None:
                         continuation(txn, out, result)
                     except Exception:
                         log.exception("a password job's continuation failed")
+            storage.after_commit(out)
             for command in out:  # the transaction is committed: now acknowledge
                 link.queue(command)
         node.send()

@@ -44,15 +44,19 @@ class MapWorker:
         self.touched: set[int] = set()
         self.ctx = RuleContext(min_step_interval_ms=config.game.min_step_interval_ms)
         self.link = BrokerLink(wire.ROLE_MAP, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
-                               self.announce)
+                               self.announce, self.stats)
         self.next_checkpoint_ms = 0
         self.handlers = {wire.GRANT: self.on_grant, wire.REVOKE: self.on_revoke,
-                         wire.MAP_LOADED: self.on_map_loaded}
+                         wire.MAP_LOADED: self.on_map_loaded, wire.RELOAD: self.on_reload}
         self.map_commands = {wire.PKT: self.on_packet, wire.JOIN: self.on_join,
-                             wire.LEAVE: self.on_leave, wire.POKE: self.on_poke}
+                             wire.LEAVE: self.on_leave, wire.POKE: self.on_poke,
+                             wire.UPDATE: self.on_update}
 
     def announce(self) -> dict:
         return {"maps": [[m.map_id, m.epoch, list(m.players)] for m in self.maps.values()]}
+
+    def stats(self) -> dict:
+        return {"maps": len(self.maps), "players": sum(len(m.players) for m in self.maps.values())}
 
     # --- commands ---------------------------------------------------------------
     def handle(self, command: list) -> None:
@@ -135,6 +139,20 @@ class MapWorker:
     def on_poke(self, runtime: MapRuntime) -> None:
         pass  # the timers of every touched map run after the batch
 
+    def on_update(self, runtime: MapRuntime, seq: int, pid: int, changes: dict) -> None:
+        """An operator changed a character in play (e.g. its access level)."""
+        self.last_seq[runtime.map_id] = seq
+        effects = Effects()
+        presence.update_record(runtime, effects, pid, changes)
+        self.emit(runtime, effects)
+
+    def on_reload(self, map_id: int) -> None:
+        """The world was replaced: checkpoint and let go; the broker grants the map again."""
+        runtime = self.maps.get(map_id)
+        if runtime is not None:
+            self.checkpoint(runtime, everything=True)
+            self.release(runtime, "world reloaded")
+
     # --- effects → wire ---------------------------------------------------------
     def emit(self, runtime: MapRuntime, effects: Effects) -> None:
         queue = self.link.queue
@@ -149,6 +167,8 @@ class MapWorker:
                    player.record, final])
         for transfer in effects.transfers:
             queue([wire.TRANSFER, runtime.map_id, transfer.pid, transfer.to_map, transfer.record])
+        for account_id, settings in effects.settings:
+            queue([wire.SETTINGS, account_id, settings])
 
     # --- timers -----------------------------------------------------------------
     def run_timers(self, now: int) -> None:

@@ -41,6 +41,7 @@ class Effects:
     transfers: list = field(default_factory=list)
     saves: list = field(default_factory=list)  # (PlayerOnMap, final)
     closes: list = field(default_factory=list)
+    settings: list = field(default_factory=list)  # (account_id, settings) for storage
 
     def to(self, pids, packet: dict) -> None:
         if pids:

@@ -6,10 +6,12 @@ Types without a rule are ignored (PROTOCOL 2.1).
 from __future__ import annotations
 
 from cluster import packets
+from workers.rules.account import handle_settings
 from workers.rules.chat import handle_chat
 from workers.rules.movement import handle_move
 
 HANDLERS = {
     packets.CHAT: handle_chat,
     packets.MOVE: handle_move,
+    packets.SAVE_SETTINGS: handle_settings,
 }

@@ -88,3 +88,19 @@ def disconnect(runtime: MapRuntime, effects: Effects, pid: int) -> PlayerOnMap |
         record["pos"].update(x=boot.get("x", 0), y=boot.get("y", 0), map_id=boot["map_id"])
     effects.saves.append((player, True))
     return player
+
+
+UPDATABLE_FIELDS = {"access": int}
+
+
+def update_record(runtime: MapRuntime, effects: Effects, pid: int, changes: dict) -> None:
+    """Apply an operator's change to a player in play: 109 (a reload), then 100 winGame."""
+    player = runtime.players.get(pid)
+    if player is None:
+        return
+    for key, value in changes.items():
+        if isinstance(value, UPDATABLE_FIELDS.get(key, ())) and not isinstance(value, bool):
+            player.record[key] = value
+    runtime.player_changed(pid)
+    effects.to_player(pid, packets.own_character(pid, {**player.record, "data": []}))
+    effects.to_player(pid, packets.window(packets.WIN_GAME, ""))

@@ -1,0 +1,155 @@
+"""``odyssey admin``, ``backup``, ``restore`` and ``world export|import``: the operator's side.
+
+Admin requests go to a running cluster through the broker (like ``status``)
+and are answered by storage once committed. Backup, restore and export work
+on the data directory itself, on the storage host.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import zmq
+
+from cluster import status, wire
+from cluster.config import Config
+from storage import backup as tools
+
+TIMEOUT_MS = 15_000
+
+
+def request(endpoint: str, action: str, args: dict, timeout_ms: int = TIMEOUT_MS) -> tuple[bool, str, object]:
+    """One admin request and its answer; raises TimeoutError if the cluster does not answer."""
+    context = zmq.Context.instance()
+    dealer = context.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.IDENTITY, f"admin-{uuid.uuid4().hex[:8]}".encode())
+    dealer.setsockopt(zmq.LINGER, 0)
+    request_id = uuid.uuid4().hex[:8]
+    try:
+        dealer.connect(endpoint)
+        dealer.send(wire.pack([[wire.ADMIN, request_id, action, args]]))
+        while dealer.poll(timeout_ms):
+            for command in wire.unpack(dealer.recv()):
+                if command[0] == wire.ADMIN_REPLY and command[1] == request_id:
+                    return command[2], command[3], command[4]
+        raise TimeoutError(f"no answer from the cluster at {endpoint} in {timeout_ms / 1000:.0f} s")
+    finally:
+        dealer.close(0)
+
+
+def add_parsers(commands, common) -> None:
+    """The operator sub-commands of ``odyssey``."""
+    admin = commands.add_parser("admin", help="change a running cluster (through the broker)")
+    actions = admin.add_subparsers(dest="admin_command", required=True)
+    set_access = actions.add_parser("set-access", help="set a character's access level")
+    set_access.add_argument("name")
+    set_access.add_argument("level", type=int)
+    motd = actions.add_parser("motd", help="set the message of the day (\"\" clears it)")
+    motd.add_argument("text")
+    accounts = actions.add_parser("accounts", help="list accounts, characters, levels, last login")
+    accounts.add_argument("--json", action="store_true")
+    reset = actions.add_parser("reset-password", help="give an account a new random password")
+    reset.add_argument("email")
+    for parser in (set_access, motd, accounts, reset):
+        common(parser)
+    save = commands.add_parser("backup", help="a consistent copy of the data, while the cluster runs")
+    save.add_argument("file")
+    common(save)
+    load = commands.add_parser("restore", help="restore a backup into a stopped data directory")
+    load.add_argument("file")
+    common(load)
+
+
+def run_admin(config: Config, args: argparse.Namespace) -> int:
+    action, payload = {
+        "set-access": ("set_access", lambda: {"name": args.name, "level": args.level}),
+        "motd": ("motd", lambda: {"text": args.text}),
+        "accounts": ("accounts", lambda: {}),
+        "reset-password": ("reset_password", lambda: {"email": args.email}),
+    }[args.admin_command]
+    return answer(config, action, payload(), as_json=getattr(args, "json", False))
+
+
+def answer(config: Config, action: str, payload: dict, as_json: bool = False) -> int:
+    endpoint = status.broker_endpoint(config)
+    print(f"asking the cluster at {endpoint} ...", file=sys.stderr)
+    try:
+        ok, message, data = request(endpoint, action, payload)
+    except TimeoutError as error:
+        print(f"odyssey: {error}", file=sys.stderr)
+        return 1
+    if not ok:
+        print(f"odyssey: {message}", file=sys.stderr)
+        return 1
+    if as_json:
+        print(json.dumps(data))
+        return 0
+    print(message)
+    if action == "accounts":
+        for row in data:
+            names = ", ".join(f"{c['name']} (lv {c['level']}, access {c['access']})" for c in row["characters"])
+            print(f"  {row['email']:32} last login {row['last_login'] or 'never':24} "
+                  f"{'online ' if row['online'] else ''}{names or '-'}")
+    elif action == "reset_password":
+        print(f"new password: {data['password']}")
+    return 0
+
+
+def run_backup(config: Config, target: str) -> int:
+    target_path = Path(target).resolve()
+    print(f"copying {tools.lmdb_dir(config.data_dir)} to {target_path} ...", file=sys.stderr)
+    try:
+        size = tools.backup(config.data_dir, target_path)
+    except tools.BackupError as error:
+        print(f"odyssey: {error}", file=sys.stderr)
+        return 1
+    print(f"backup written: {target_path} ({size / 1e6:.1f} MB)")
+    return 0
+
+
+def cluster_running(config: Config) -> bool:
+    run_file = config.data_dir / "run.json"
+    if run_file.is_file():
+        try:
+            os.kill(json.loads(run_file.read_text())["pid"], 0)
+            return True
+        except (OSError, ValueError, KeyError):
+            pass
+    return status.query(status.broker_endpoint(config), timeout_ms=500) is not None
+
+
+def run_restore(config: Config, source: str) -> int:
+    if cluster_running(config):
+        print(f"odyssey: a cluster is running on {config.data_dir}; stop it first", file=sys.stderr)
+        return 1
+    try:
+        kept = tools.restore(Path(source).resolve(), config.data_dir)
+    except tools.BackupError as error:
+        print(f"odyssey: {error}", file=sys.stderr)
+        return 1
+    print(f"restored {source} into {tools.lmdb_dir(config.data_dir)}")
+    if kept:
+        print(f"the data it replaced is kept in {kept}")
+    return 0
+
+
+def run_world(config: Config, args: argparse.Namespace) -> int:
+    directory = Path(args.dir).resolve()
+    try:
+        if args.world_command == "export":
+            count = tools.export_world(config.data_dir, directory)
+            print(f"exported {count} maps and the resource lists to {directory}")
+            return 0
+        maps, resources = tools.load_world_dir(directory)
+    except tools.BackupError as error:
+        print(f"odyssey: {error}", file=sys.stderr)
+        return 1
+    if cluster_running(config):
+        return answer(config, "world_import", {"maps": maps, "resources": resources})
+    count = tools.import_world_offline(config.data_dir, maps, resources)
+    print(f"imported {count} maps into {config.data_dir} (the cluster is stopped)")
+    return 0
