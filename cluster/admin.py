@@ -115,9 +115,11 @@ def cluster_running(config: Config) -> bool:
     run_file = config.data_dir / "run.json"
     if run_file.is_file():
         try:
-            os.kill(json.loads(run_file.read_text())["pid"], 0)
-            return True
-        except (OSError, ValueError, KeyError):
+            pid = int(json.loads(run_file.read_text())["pid"])
+            if pid > 0:
+                os.kill(pid, 0)
+                return True
+        except (OSError, ValueError, KeyError, TypeError):
             pass
     return status.query(status.broker_endpoint(config), timeout_ms=500) is not None
 

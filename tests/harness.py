@@ -90,6 +90,9 @@ class ClusterHarness:
         return process
 
     def start(self) -> "ClusterHarness":
+        # Where `odyssey status` / `odyssey admin` find this cluster's broker.
+        (self.data_dir / "run.json").write_text(json.dumps({"broker": self.broker_endpoint, "url": self.url(),
+                                                            "pid": 0}))
         self.start_node("broker", "broker")
         self.start_node("storage", "storage")
         for name in self.worker_names:
@@ -163,6 +166,12 @@ class ClusterHarness:
                     except subprocess.TimeoutExpired:
                         process.kill()
                         process.wait()
+
+    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        """Run an ``odyssey`` command against this cluster's data directory."""
+        return subprocess.run([sys.executable, "-m", "cluster.cli", *args, "--config", str(self.config_path),
+                               "--data-dir", str(self.data_dir)], cwd=REPO, capture_output=True, text=True,
+                              timeout=timeout)
 
     def status(self) -> dict:
         view = status.query(self.broker_endpoint, timeout_ms=2000)
