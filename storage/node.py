@@ -78,6 +78,8 @@ class Jobs:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        os.close(self.read_fd)
+        os.close(self.write_fd)
 
 
 class Storage:

@@ -94,14 +94,15 @@ def _decoded(frame: str):
 
 
 def login_when_released(cluster: ClusterHarness, email: str, password: str = "secret-pw",
-                        timeout: float = 10.0) -> tuple[GameClient, dict]:
+                        typed: str | None = None, timeout: float = 10.0) -> tuple[GameClient, dict]:
     """Log in on a new connection once the account's last session has ended (its logout is
     asynchronous: a player in the game is released after its map's final save); returns the
-    client at character select and its checked 101."""
+    client at character select and its checked 101. ``typed``: the e-mail as the player types
+    it, when it differs from the stored ``email`` in letter case."""
     client = cluster.client()
     deadline = time.monotonic() + timeout
     while True:
-        replies = client.login(email, password)
+        replies = client.login(typed or email, password)
         if replies[-1]["win"] != LOGIN:
             return client, check_account_replies(replies, email, "login")
         assert time.monotonic() < deadline, f"{email} still refused after {timeout} s: {replies}"

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from storage import bench, db
+from storage import bench, bench_load, db
 
 
 def test_a_short_paced_run_is_sane_and_its_records_read_back(tmp_path):
     options = bench.StorageBenchOptions(players=50, maps=5, seconds=1.0, data_dir=str(tmp_path))
-    with bench.StorageBench(options) as run:
+    with bench_load.StorageBench(options) as run:
         result = run.run()
         expected = run.schedule.expected_records()
         states = run.schedule.expected_map_states()
