@@ -34,7 +34,7 @@ def test_a_short_paced_run_is_sane_and_its_records_read_back(tmp_path):
     for key, record in expected.items():
         assert stored[key] == record, key  # the last checkpointed record, as sent
     for map_id, snapshot in states.items():
-        assert stored_states[map_id] == {"epoch": bench.EPOCH, "runtime": snapshot}
+        assert stored_states[map_id] == {"epoch": bench_load.EPOCH, "runtime": snapshot}
 
 
 def test_max_mode_and_the_temporary_directory_is_removed(capsys):
