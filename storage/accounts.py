@@ -25,6 +25,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9]+( [A-Za-z0-9]+)*$")
 MAX_NAME = 20
 MAX_EMAIL = 254
 MAX_PASSWORD = 256
+NOTICE_COLOR = "#ff0000"  # a refused account request while in the game (a 114, not a window)
 
 
 @dataclass(slots=True)
@@ -102,7 +103,12 @@ class Accounts:
         try:
             handler(txn, out, edge, conn, packet)
         except Refusal as refusal:
-            self.reply(out, edge, conn, packets.window(refusal.win, refusal.message))
+            session = self.session_of(edge, conn)
+            if session is not None and session.in_game:
+                # A window would take the client off the game screen while it stays in the game.
+                self.reply(out, edge, conn, packets.chat(refusal.message, color=NOTICE_COLOR))
+            else:
+                self.reply(out, edge, conn, packets.window(refusal.win, refusal.message))
 
     @staticmethod
     def reply(out: list, edge: str, conn: int, packet: dict) -> None:
@@ -124,7 +130,7 @@ class Accounts:
     def refuse_second_login(self, out, session: StorageSession) -> None:
         """A logged-in connection may not log in again or create an account over itself."""
         if session.in_game:
-            self.reply(out, session.edge, session.conn, packets.chat("You are already logged in.", color="#ff0000"))
+            self.reply(out, session.edge, session.conn, packets.chat("You are already logged in.", color=NOTICE_COLOR))
         else:
             self.reply(out, session.edge, session.conn,
                        packets.window(packets.WIN_SELECT_PLAYER, "You are already logged in."))
@@ -289,7 +295,7 @@ class Accounts:
         if slot is None or not 0 <= slot < records.CHARACTER_SLOTS:
             raise Refusal(packets.WIN_SELECT_PLAYER, "There is no such character slot.")
         if session.in_game:
-            self.reply(out, edge, conn, packets.chat("You are already in the game.", color="#ff0000"))
+            self.reply(out, edge, conn, packets.chat("You are already in the game.", color=NOTICE_COLOR))
             return
         record = txn.get("characters", db.char_key(session.account_id, slot))
         if not record or not record.get("name"):

@@ -8,10 +8,10 @@ closes with no frame at all. The successful replies are in test_account_flow.
 """
 from __future__ import annotations
 
-from account_expect import LOGIN, SELECT, answer, check_notice, check_refusal, frames_before_close, \
-    login_when_released
-from protocol_expect import SOUTH, check_account_replies, check_enter_world, check_new_character, enter_new, \
-    step, sync
+from account_expect import (LOGIN, SELECT, answer, check_notice, check_refusal, frames_before_close,
+                            login_when_released)
+from protocol_expect import (SOUTH, check_account_replies, check_enter_world, check_new_character, enter_new, step,
+                             sync)
 
 VERSION = "Build 1982 Beta"
 
@@ -114,7 +114,7 @@ def test_login_matches_the_email_in_any_case_and_the_password_exactly(cluster):
         client = cluster.client()
         check_refusal(client.login(email, password) + client.drain(), LOGIN)
         assert_not_logged_in(client)
-    client, account_packet = login_when_released(cluster, "Dora@Example.org", "Pw-Case", typed="DORA@EXAMPLE.ORG")
+    client, _ = login_when_released(cluster, "Dora@Example.org", "Pw-Case", typed="DORA@EXAMPLE.ORG")
     assert client.drain() == []
 
 
@@ -140,7 +140,7 @@ def test_player_id_is_a_new_larger_number_for_every_login(cluster):
     again, account_packet = login_when_released(cluster, "a@example.org")
     pid_a2 = account_packet["account_id"]
     assert pid_a2 > pid_b, f"a new login got {pid_a2}, after {pid_a} and {pid_b}"
-    record, _ = check_enter_world(again.create_character("Abel"), pid_a2, others_in_game=0)
+    check_enter_world(again.create_character("Abel"), pid_a2, others_in_game=0)
     again.close()  # from the game
     third, account_packet = login_when_released(cluster, "a@example.org")
     pid_a3 = account_packet["account_id"]
