@@ -266,6 +266,8 @@ class Accounts:
         professions = self.world.professions
         if profession_id is None or not 0 <= profession_id < len(professions):
             raise Refusal(packets.WIN_SELECT_PLAYER, "Please choose a profession.")
+        if gender is None:
+            raise Refusal(packets.WIN_SELECT_PLAYER, "Please choose a gender.")
         slot = next((s for s in range(records.CHARACTER_SLOTS)
                      if not (txn.get("characters", db.char_key(session.account_id, s)) or {}).get("name")), None)
         if slot is None:
@@ -275,10 +277,10 @@ class Accounts:
         profession = professions[profession_id]
         record = records.new_character()
         start = profession["start_pos"]
-        record.update(name=name, profession_id=profession_id, gender=0 if gender in (None, 0) else 1,
+        record.update(name=name, profession_id=profession_id, gender=0 if gender == 0 else 1,
                       pos=records.position(start["x"], start["y"], start.get("dir", 0), start["map_id"]),
                       max_vitals=dict(profession["vitals"]), vitals=dict(profession["vitals"]),
-                      sprite=profession["sprite_male"] if gender in (None, 0) else profession["sprite_female"])
+                      sprite=profession["sprite_male"] if gender == 0 else profession["sprite_female"])
         record["data"] = {"nextTick": 0}
         txn.put("characters", db.char_key(session.account_id, slot), record)
         txn.put("names", db.text_key(name), [session.account_id, slot])
