@@ -82,7 +82,7 @@ class Leases:
             del self.routes[map_id]
 
     def adopt_maps(self, worker: str, maps: list) -> None:
-        for map_id, epoch, pids in maps:
+        for map_id, epoch, players in maps:
             route = self.route(map_id)
             self.last_epoch = max(self.last_epoch, epoch)
             if route.owner is not None and route.owner != worker and route.epoch >= epoch:
@@ -91,12 +91,15 @@ class Leases:
             if route.owner is not None and route.owner != worker:
                 self.send(route.owner, [wire.REVOKE, map_id])
             route.owner, route.epoch = worker, epoch
-            for pid in pids:
+            for pid, description in players:
+                self.descriptions[pid] = description
                 session = self.by_pid.get(pid)
                 if session is None:
                     self.claimed_places[pid] = map_id
-                elif session.map_id != map_id:
-                    self.place(session, map_id)
+                else:
+                    self.describe(session, description)
+                    if session.map_id != map_id:
+                        self.place(session, map_id)
             log.info("map %s stays with %s (epoch %s)", map_id, worker, epoch)
 
     def on_reload_world(self, node) -> None:

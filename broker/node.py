@@ -13,6 +13,7 @@ import signal
 import zmq
 
 from broker.leases import Leases
+from broker.lookups import Lookups
 from broker.tables import MapRoute, NodeInfo, PokeTimers, Session
 from broker.view import cluster_view
 from cluster import wire
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 MAX_FRAMES_PER_TURN = 2000
 
 
-class Broker(Leases):
+class Broker(Leases, Lookups):
     """Routing, leases and pokes for the whole cluster."""
 
     def __init__(self, config: Config, name: str = "broker") -> None:
@@ -38,6 +39,7 @@ class Broker(Leases):
         self.outbox = wire.Outbox()
         self.storage_waiting: list[list] = []
         self.claimed_places: dict[int, int] = {}  # pid → map_id re-announced by a worker
+        self.descriptions: dict[int, dict] = {}  # pid → name, level, profession re-announced by a worker
         self.started_ms = now_ms()
         self.recovering = True
         self.last_epoch = self.started_ms  # epochs only grow, across restarts too
@@ -49,7 +51,9 @@ class Broker(Leases):
             wire.OUT: self.on_out, wire.OUT_ALL: self.on_out_all, wire.OUT_CONN: self.on_out_conn,
             wire.CLOSE_CONN: self.on_close_conn, wire.CLOSE_PID: self.on_close_pid,
             wire.BIND: self.on_bind, wire.ENTER: self.on_enter, wire.TO: self.on_to,
-            wire.ADMIN_REPLY: self.on_admin_reply, wire.UPDATE_PLAYER: self.on_update_player,
+            wire.ADMIN_REPLY: self.on_admin_reply, wire.FOR_PLAYER: self.on_for_player,
+            wire.WHISPER: self.on_whisper, wire.WHO: self.on_who, wire.WARPTO: self.on_warpto,
+            wire.LOCATED: self.on_located,
             wire.RELOAD_WORLD: self.on_reload_world,
             wire.TRANSFER: self.on_transfer, wire.DONE: self.on_done, wire.RELEASE: self.on_release,
         }
@@ -143,6 +147,8 @@ class Broker(Leases):
         for conn, pid, account_id, char_key, map_id in sessions:
             session = Session(edge, conn, pid, account_id, char_key, self.claimed_places.pop(pid, map_id))
             self.sessions[(edge, conn)] = session
+            if pid in self.descriptions:
+                self.describe(session, self.descriptions.pop(pid))
             if pid is not None:
                 self.by_pid[pid] = session
                 if session.map_id is not None:
@@ -241,11 +247,13 @@ class Broker(Leases):
         self.by_pid[pid] = session
         self.send(edge, [wire.BIND, conn, pid, account_id])
 
-    def on_enter(self, node, pid, map_id, char_key, record) -> None:
+    def on_enter(self, node, pid, map_id, char_key, record, ignore=()) -> None:
         session = self.by_pid.get(pid)
         if session is None:
             return  # gone meanwhile; its LOGOUT already reached storage
         session.char_key = char_key
+        session.ignore = frozenset(ignore)
+        self.describe(session, record)
         self.place(session, map_id)
         self.dispatch(self.route(map_id), wire.JOIN, pid, char_key, record)
 
@@ -253,8 +261,16 @@ class Broker(Leases):
         session = self.by_pid.get(pid)
         if session is None or session.map_id != from_map:
             return  # the session ended meanwhile; the worker saved the player already
+        self.describe(session, record)
         self.place(session, to_map)
         self.dispatch(self.route(to_map), wire.JOIN, pid, session.char_key, record)
+
+    @staticmethod
+    def describe(session: Session, record: dict) -> None:
+        """What look-ups by name need to know of a character."""
+        session.name = str(record.get("name", ""))
+        session.level = record.get("level", 1)
+        session.profession_id = record.get("profession_id", 0)
 
     def place(self, session: Session, map_id: int | None) -> None:
         if session.map_id is not None:
@@ -270,10 +286,10 @@ class Broker(Leases):
     def on_admin_reply(self, node, client, request_id, ok, message, data) -> None:
         self.outbox.add(client, [wire.ADMIN_REPLY, request_id, ok, message, data])
 
-    def on_update_player(self, node, pid, changes) -> None:
+    def on_for_player(self, node, pid, kind, args) -> None:
         session = self.by_pid.get(pid)
         if session is not None and session.map_id is not None:
-            self.dispatch(self.route(session.map_id), wire.UPDATE, pid, changes)
+            self.dispatch(self.route(session.map_id), kind, pid, *args)
 
     # --- housekeeping -----------------------------------------------------------
     def housekeeping(self, now: int) -> None:
@@ -304,6 +320,7 @@ class Broker(Leases):
             # away: take him off the map (and save him) as on any disconnect.
             self.dispatch(self.route(map_id), wire.LEAVE, pid)
         self.claimed_places.clear()
+        self.descriptions.clear()
         for route in list(self.routes.values()):
             if route.owner is None and route.has_work():
                 self.grant(route)

@@ -32,6 +32,10 @@ class Session:
     account_id: int | None = None
     char_key: list | None = None  # [account_id, slot] of the character in play
     map_id: int | None = None  # None: not in game
+    name: str = ""  # the character's, for look-ups by name (whisper, /who, /warpto)
+    level: int = 1
+    profession_id: int = 0
+    ignore: frozenset = frozenset()  # lower-cased names this account does not hear whispers from
 
 
 @dataclass(slots=True)

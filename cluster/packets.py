@@ -43,6 +43,12 @@ WIN_LOGIN = "winLogin"
 WIN_MESSAGE = "winMessage"
 WIN_SELECT_PLAYER = "winSelectPlayer"
 WIN_GAME = "winGame"
+WIN_MAP_PROPERTIES = "winMapProperties"
+WIN_PROFESSION_EDITOR = "winProfessionEditor"
+WIN_SHOP_EDITOR = "winShopEditor"
+WIN_ITEM_EDITOR = "winItemEditor"
+WIN_NPC_EDITOR = "winNPCEditor"
+WIN_SCRIPT_EDITOR = "winScriptEditor"
 
 # --- chat colours and channels used by the rules -----------------------------
 CHANNEL_GENERAL = 0
@@ -52,6 +58,10 @@ COLOR_WHITE = "#ffffff"
 COLOR_GREY = "#696969"
 COLOR_YELLOW = "#ffff00"
 COLOR_SHOPKEEPER = "#d3d3d3"
+COLOR_RED = "#ff0000"  # command errors and usage notices
+COLOR_MAGENTA = "#ff00ff"  # global chat, "map is full"
+COLOR_GREEN = "#00ff00"  # whispers
+COLOR_BLUE = "#0000ff"  # /setaccess confirmation
 
 SOUND_MAP_CHANGE = 0
 
@@ -165,3 +175,8 @@ def music(music_id: int) -> dict:
 def shots(map_id: int, shot_slots: list) -> dict:
     """126 full: all 50 projectile slots."""
     return {"type": 126, "map_id": map_id, "map_shots": shot_slots}
+
+
+def script_for_editing(name: str, script: str) -> dict:
+    """138: a script's text for the editor ("" if there is none)."""
+    return {"type": 138, "name": name, "script": script}

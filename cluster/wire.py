@@ -39,10 +39,11 @@ Storage → broker
     OUT_ALL   payload                                    to everyone in game
     CLOSE_CONN edge, conn
     BIND      edge, conn, pid, account_id                login succeeded
-    ENTER     pid, map_id, char_key, record              the character enters the game
+    ENTER     pid, map_id, char_key, record, ignore      the character enters the game (ignore: names
+                                                         its account ignores, lower-case)
     TO        node, command                              deliver a command to one node
     ADMIN_REPLY client, request_id, ok, message, data    the answer for an operator
-    UPDATE_PLAYER pid, changes                           change fields of a character in play
+    FOR_PLAYER pid, kind, args                           deliver [kind, map, seq, pid, *args] to the player's map
     RELOAD_WORLD                                         the world was replaced: reload every map
 Broker → map worker
     GRANT     map_id, epoch, [pid...]                    you own map_id; re-join these players
@@ -52,6 +53,11 @@ Broker → map worker
     LEAVE     map_id, seq, pid                           the player's session ended
     POKE      map_id                                     timed wake-up
     UPDATE    map_id, seq, pid, changes                  set fields of a player's record (e.g. access)
+    WHO_LIST  map_id, seq, pid, [[name, level, profession_id]...]  everyone in game, for /who
+    LOCATE    map_id, seq, pid, requester_pid            where is pid? (for /warpto)
+    WARP      map_id, seq, pid, to_map, x, y             move pid there (/warpto)
+    COPYMAP   map_id, seq, pid, other_map_id, record|None  (from storage) for /copymap
+    SCRIPT    map_id, seq, pid, name, text               (from storage) for /editscript
     RELOAD    map_id                                     checkpoint and release the map (it is reloaded)
     MAP_LOADED map_id, epoch, map, runtime|None, [[pid, char_key, record]...], world  (from storage, via TO)
 Map worker → broker
@@ -61,11 +67,18 @@ Map worker → broker
     DONE      map_id, seq, wake_at_ms|None               processed up to seq; wake me then
     RELEASE   map_id, epoch                              idle map checkpointed; lease given back
     CLOSE_PID pid                                        close that player's connection
+    WHISPER   pid, target_name, text                     @name: the broker finds the target anywhere
+    WHO       pid                                        /who: the broker answers with WHO_LIST
+    WARPTO    pid, target_name                           /warpto: the broker LOCATEs the target
+    LOCATED   requester_pid, map_id, x, y                answer to LOCATE
 Map worker → storage (through the broker, which inserts the sender's name)
     LOAD_MAP  map_id, epoch, [pid...]                    load map state and these players
     CKPT      map_id, epoch, runtime|None, [[pid, char_key, record]...]  changes since the last (fenced)
     SAVE_PLAYER pid, char_key, map_id, epoch, record|None, final   a player left the map
     SETTINGS  account_id, settings                       type 23: the account's client settings
+    SET_ACCESS pid, sender_access, target_name, level    /setaccess (storage checks, saves, answers)
+    GET_MAP   pid, map_id                                /copymap (storage answers with COPYMAP)
+    GET_SCRIPT pid, name                                 /editscript (storage answers with SCRIPT)
 """
 from __future__ import annotations
 
@@ -81,7 +94,19 @@ STATUS = "STATUS"
 STATUS_REPLY = "STATUS_REPLY"
 ADMIN = "ADMIN"
 ADMIN_REPLY = "ADMIN_REPLY"
-UPDATE_PLAYER = "UPDATE_PLAYER"
+FOR_PLAYER = "FOR_PLAYER"
+WHISPER = "WHISPER"
+WHO = "WHO"
+WHO_LIST = "WHO_LIST"
+WARPTO = "WARPTO"
+LOCATE = "LOCATE"
+LOCATED = "LOCATED"
+WARP = "WARP"
+SET_ACCESS = "SET_ACCESS"
+GET_MAP = "GET_MAP"
+COPYMAP = "COPYMAP"
+GET_SCRIPT = "GET_SCRIPT"
+SCRIPT = "SCRIPT"
 UPDATE = "UPDATE"
 RELOAD_WORLD = "RELOAD_WORLD"
 RELOAD = "RELOAD"
@@ -121,7 +146,7 @@ SETTINGS = "SETTINGS"
 
 # Commands a map worker addresses to storage; the broker forwards them with
 # the worker's name inserted after the token.
-STORAGE_BOUND = frozenset({LOAD_MAP, CKPT, SAVE_PLAYER, SETTINGS})
+STORAGE_BOUND = frozenset({LOAD_MAP, CKPT, SAVE_PLAYER, SETTINGS, SET_ACCESS, GET_MAP, GET_SCRIPT})
 
 ROLE_BROKER = "broker"
 ROLE_EDGE = "edge"

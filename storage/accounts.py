@@ -324,7 +324,9 @@ class Accounts:
             f"There {'is' if others == 1 else 'are'} {others} other player{'' if others == 1 else 's'} online.",
             packets.CHANNEL_GENERAL, packets.COLOR_YELLOW))
         self.reply(out, edge, conn, packets.window(packets.WIN_GAME, ""))
-        out.append([wire.ENTER, pid, record["pos"]["map_id"], [session.account_id, slot], record])
+        account = txn.get("accounts", db.int_key(session.account_id)) or {}
+        ignore = [name.lower() for name in account.get("ignore_players", []) if isinstance(name, str)]
+        out.append([wire.ENTER, pid, record["pos"]["map_id"], [session.account_id, slot], record, ignore])
 
     # --- session end -------------------------------------------------------------------------
     def logout(self, pid: int, in_game: bool, deadline_ms: int) -> None:

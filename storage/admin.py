@@ -10,7 +10,7 @@ import logging
 import secrets
 from typing import Any
 
-from cluster import wire
+from cluster import packets, wire
 from storage import db
 from storage.world import FILE_KINDS
 from storage.worldcheck import validate_world
@@ -75,10 +75,33 @@ class Admin:
         txn.put("characters", key, record)
         online = self.storage.accounts.playing(account_id, slot)
         if online is not None:
-            out.append([wire.UPDATE_PLAYER, online, {"access": level}])
+            out.append([wire.FOR_PLAYER, online, wire.UPDATE, [{"access": level}]])
         log.info("operator set the access of a character (account %d slot %d): %d → %d",
                  account_id, slot, before, level)
         reply(True, f"{record['name']}: access {before} → {level}{' (online now)' if online else ''}")
+
+    def set_access_in_game(self, txn, out, sender, pid, sender_access, name, level) -> None:
+        """/setaccess NAME LEVEL from a player (PROTOCOL 5.8 row 7), capped at the sender's level."""
+        def tell(text: str, color: str) -> None:
+            out.append([wire.OUT, [pid], packets.encode(packets.chat(text, packets.CHANNEL_GENERAL, color))])
+        if not isinstance(level, int) or isinstance(level, bool) or not 0 <= level <= sender_access:
+            tell(f"You can set an access level from 0 to {sender_access}.", "#ff0000")
+            return
+        owner = txn.get("names", db.text_key(name)) if isinstance(name, str) else None
+        record = None if owner is None else txn.get("characters", db.char_key(*owner))
+        if record is None:
+            tell(f"There is no character named {name}.", "#ff0000")
+            return
+        if record.get("access", 0) > sender_access:
+            tell(f"{record['name']} has a higher access level than you.", "#ff0000")
+            return
+        record["access"] = level
+        txn.put("characters", db.char_key(*owner), record)
+        online = self.storage.accounts.playing(*owner)
+        if online is not None:
+            out.append([wire.FOR_PLAYER, online, wire.UPDATE, [{"access": level}]])
+        log.info("player %d set the access of a character (account %d slot %d) to %d", pid, *owner, level)
+        tell(f"{record['name']}'s access level is now {level}.", "#0000ff")
 
     def motd(self, txn, out, args, reply) -> None:
         text = args.get("text")

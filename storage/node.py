@@ -99,7 +99,8 @@ class Storage:
             wire.ACCT: self.on_account, wire.LOGOUT: self.on_logout, wire.SESSIONS: self.on_sessions,
             wire.LOAD_MAP: self.on_load_map, wire.CKPT: self.on_checkpoint,
             wire.SAVE_PLAYER: self.on_save_player, wire.SETTINGS: self.on_settings,
-            wire.ADMIN: self.admin.handle,
+            wire.ADMIN: self.admin.handle, wire.SET_ACCESS: self.admin.set_access_in_game,
+            wire.GET_MAP: self.on_get_map, wire.GET_SCRIPT: self.on_get_script,
         }
 
     def stats(self) -> dict:
@@ -162,7 +163,8 @@ class Storage:
             if record:
                 record["pos"]["map_id"] = map_id
                 players.append([pid, char_key, record])
-        world = {"map_ids": sorted(self.world.map_ids), "shops": self.world.lists["shop"]}
+        world = {"map_ids": sorted(self.world.map_ids), "shops": self.world.lists["shop"],
+                 "items": self.world.lists["item"], "professions": self.world.professions}
         out.append([wire.TO, sender, [wire.MAP_LOADED, map_id, epoch, map_record, runtime, players, world]])
 
     def on_checkpoint(self, txn, out, sender, map_id, epoch, runtime, players) -> None:
@@ -173,6 +175,16 @@ class Storage:
         for _pid, char_key, record in players:
             txn.put("characters", db.char_key(*char_key), record)
         self.checkpoint_writes += (runtime is not None) + len(players)
+
+    def on_get_map(self, txn, out, sender, pid, map_id) -> None:
+        """/copymap: any map of the world, for one player."""
+        record = txn.map_record(map_id) if isinstance(map_id, int) and not isinstance(map_id, bool) else None
+        out.append([wire.FOR_PLAYER, pid, wire.COPYMAP, [map_id, record]])
+
+    def on_get_script(self, txn, out, sender, pid, name) -> None:
+        """/editscript: the script's text, "" if there is none."""
+        text = txn.get("scripts", name.encode("utf-8"), "") if isinstance(name, str) else ""
+        out.append([wire.FOR_PLAYER, pid, wire.SCRIPT, [name, text if isinstance(text, str) else ""]])
 
     def on_settings(self, txn, out, sender, account_id, settings) -> None:
         key = db.int_key(account_id)

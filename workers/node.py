@@ -16,7 +16,7 @@ from cluster import packets, wire
 from cluster.config import Config
 from cluster.link import BrokerLink, now_ms
 from cluster.loop import NodeSocket
-from workers.rules import HANDLERS, presence
+from workers.rules import HANDLERS, presence, remote
 from workers.rules.context import RuleContext
 from workers.runtime import EVERYONE, Effects, MapRuntime
 
@@ -51,9 +51,24 @@ class MapWorker:
         self.map_commands = {wire.PKT: self.on_packet, wire.JOIN: self.on_join,
                              wire.LEAVE: self.on_leave, wire.POKE: self.on_poke,
                              wire.UPDATE: self.on_update}
+        # Answers to commands that asked the broker or storage (workers.rules.remote).
+        for token, rule in ((wire.WHO_LIST, remote.who_list), (wire.LOCATE, remote.locate),
+                            (wire.WARP, remote.warp), (wire.COPYMAP, remote.copy_map),
+                            (wire.SCRIPT, remote.script_text)):
+            self.map_commands[token] = self.remote_rule(rule)
+
+    def remote_rule(self, rule):
+        def apply(runtime: MapRuntime, seq: int, pid: int, *args) -> None:
+            self.last_seq[runtime.map_id] = seq
+            effects = Effects()
+            rule(runtime, effects, pid, *args, self.ctx)
+            self.emit(runtime, effects)
+        return apply
 
     def announce(self) -> dict:
-        return {"maps": [[m.map_id, m.epoch, list(m.players)] for m in self.maps.values()]}
+        return {"maps": [[m.map_id, m.epoch, [[p.pid, {k: p.record.get(k) for k in ("name", "level", "profession_id")}]
+                                              for p in m.players.values()]]
+                         for m in self.maps.values()]}
 
     def stats(self) -> dict:
         return {"maps": len(self.maps), "players": sum(len(m.players) for m in self.maps.values())}
@@ -96,6 +111,8 @@ class MapWorker:
         del self.loading[map_id]
         self.ctx.map_ids = frozenset(world["map_ids"])
         self.ctx.shops = world["shops"]
+        self.ctx.items = world.get("items", [])
+        self.ctx.professions = world.get("professions", [])
         runtime = MapRuntime(map_id, epoch, map_record)
         runtime.restore(runtime_state)
         runtime.idle_since_ms = now_ms()
@@ -169,6 +186,12 @@ class MapWorker:
             queue([wire.TRANSFER, runtime.map_id, transfer.pid, transfer.to_map, transfer.record])
         for account_id, settings in effects.settings:
             queue([wire.SETTINGS, account_id, settings])
+        for kind, args in effects.requests:
+            queue(request_command(kind, args))
+        for requester, map_id, x, y in effects.located:
+            queue([wire.LOCATED, requester, map_id, x, y])
+        for pid in effects.closes:
+            queue([wire.CLOSE_PID, pid])
 
     # --- timers -----------------------------------------------------------------
     def run_timers(self, now: int) -> None:
@@ -225,6 +248,19 @@ class MapWorker:
         for runtime in list(self.maps.values()):
             self.checkpoint(runtime, everything=True)
             self.release(runtime, "shutting down")
+
+
+def request_command(kind: str, args: dict) -> list:
+    """A rule's request to the broker or storage, as its wire command."""
+    pid = args["pid"]
+    return {
+        "who": lambda: [wire.WHO, pid],
+        "whisper": lambda: [wire.WHISPER, pid, args["name"], args["text"]],
+        "warpto": lambda: [wire.WARPTO, pid, args["name"]],
+        "setaccess": lambda: [wire.SET_ACCESS, pid, args["access"], args["name"], args["level"]],
+        "copymap": lambda: [wire.GET_MAP, pid, args["map_id"]],
+        "editscript": lambda: [wire.GET_SCRIPT, pid, args["name"]],
+    }[kind]()
 
 
 def run(config: Config, name: str) -> None:

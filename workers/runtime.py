@@ -42,6 +42,9 @@ class Effects:
     saves: list = field(default_factory=list)  # (PlayerOnMap, final)
     closes: list = field(default_factory=list)
     settings: list = field(default_factory=list)  # (account_id, settings) for storage
+    located: list = field(default_factory=list)  # (requester, map_id, x, y) answers to LOCATE
+    # (kind, args) for work outside this map, in the shapes of workers.rules.commands.REQUEST_KINDS
+    requests: list = field(default_factory=list)
 
     def to(self, pids, packet: dict) -> None:
         if pids:
@@ -69,6 +72,7 @@ class MapRuntime:
     doors: list = _runtime_default("doors", records.DOOR_SLOTS, records.empty_door)
     door_close_at: list = field(default_factory=lambda: [-1.0] * records.DOOR_SLOTS)  # epoch seconds
     shots: list = _runtime_default("shots", records.SHOT_SLOTS, records.empty_shot)
+    aggro: list = _runtime_default("aggro", records.NPC_SLOTS, dict)  # per NPC slot: pid → aggro
     meta: dict = field(default_factory=dict)
     players: dict = field(default_factory=dict)  # pid → PlayerOnMap, in join order
     dirty: bool = False  # the runtime slots changed since the last checkpoint
@@ -83,15 +87,18 @@ class MapRuntime:
     def snapshot(self) -> dict:
         """The runtime part that storage checkpoints."""
         return {"items": self.items, "npcs": self.npcs, "doors": self.doors,
-                "door_close_at": self.door_close_at, "shots": self.shots, "meta": self.meta}
+                "door_close_at": self.door_close_at, "shots": self.shots, "aggro": self.aggro,
+                "meta": self.meta}
 
     def restore(self, runtime: dict | None) -> None:
         if not runtime:
             return
-        for name in ("items", "npcs", "doors", "door_close_at", "shots", "meta"):
+        for name in ("items", "npcs", "doors", "door_close_at", "shots", "aggro", "meta"):
             value = runtime.get(name)
             if value is not None and (name == "meta" or len(value) == len(getattr(self, name))):
                 setattr(self, name, value)
+        if not all(isinstance(table, dict) for table in self.aggro):
+            self.aggro = [{} for _ in range(records.NPC_SLOTS)]  # a checkpoint from before aggro
 
     # --- queries ---------------------------------------------------------------
     def tile(self, x: int, y: int) -> dict:

@@ -228,9 +228,9 @@ def test_create_character_enter_sequence(desk):
     assert (motd["channel_id"], motd["color"], motd["text"]) == (0, "#ffffff", "MOTD: Be nice")
     assert (count["channel_id"], count["color"]) == (0, "#ffff00") and re.search(r"\b0\b", count["text"])
     assert game["message"] == ""
-    _, pid, map_id, char_key, record = entered(out)
+    _, pid, map_id, char_key, record, ignore = entered(out)
     assert (pid, map_id, char_key) == (account_pid, archer["start_pos"]["map_id"], [account_id, 0])
-    assert record["name"] == "Ann Lee"
+    assert record["name"] == "Ann Lee" and ignore == []
 
 
 def test_no_motd_line_without_a_motd_and_count_of_others(desk):

@@ -66,7 +66,8 @@ def test_malformed_frames_raise_value_error(frame):
 
 
 def test_storage_bound_commands():
-    assert wire.STORAGE_BOUND == {wire.LOAD_MAP, wire.CKPT, wire.SAVE_PLAYER, wire.SETTINGS}
+    assert wire.STORAGE_BOUND == {wire.LOAD_MAP, wire.CKPT, wire.SAVE_PLAYER, wire.SETTINGS,
+                                  wire.SET_ACCESS, wire.GET_MAP, wire.GET_SCRIPT}
 
 
 # --- Outbox ----------------------------------------------------------------------------

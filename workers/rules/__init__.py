@@ -9,9 +9,11 @@ from cluster import packets
 from workers.rules.account import handle_settings
 from workers.rules.chat import handle_chat
 from workers.rules.movement import handle_move
+from workers.rules.reports import handle_hack_report
 
 HANDLERS = {
     packets.CHAT: handle_chat,
     packets.MOVE: handle_move,
     packets.SAVE_SETTINGS: handle_settings,
+    packets.HACK_REPORT: handle_hack_report,
 }

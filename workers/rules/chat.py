@@ -1,10 +1,11 @@
-"""Chat (PROTOCOL 5.8). This module holds plain map chat, the last row of
-the command table; the commands join it as they are built."""
+"""Chat (PROTOCOL 5.8): type 5. Commands (rows 1 to 16, ``workers.rules.commands``)
+are tried first; what no command takes is plain map chat, row 17."""
 from __future__ import annotations
 
 from cluster import packets
+from workers.rules import commands
 from workers.rules.context import RuleContext
-from workers.runtime import Effects, MapRuntime
+from workers.runtime import Effects, MapRuntime, PlayerOnMap
 
 MAX_CHAT = 500
 
@@ -12,8 +13,16 @@ MAX_CHAT = 500
 def handle_chat(runtime: MapRuntime, effects: Effects, pid: int, packet: dict, ctx: RuleContext) -> None:
     player = runtime.players.get(pid)
     text = packet.get("text")
-    if player is None or not isinstance(text, str) or not text.strip():
-        return  # empty or missing text is ignored (fixes 8.18)
+    if player is None or not isinstance(text, str):
+        return  # a missing or non-string text crashed the original (8.18)
     text = text[:MAX_CHAT]
+    if not text.strip():
+        return  # empty text is ignored (fixes 8.18)
+    if not commands.run(runtime, effects, player, text, ctx):
+        say_on_map(runtime, effects, player, text)
+
+
+def say_on_map(runtime: MapRuntime, effects: Effects, player: PlayerOnMap, text: str) -> None:
+    """Row 17: everyone on the map, the sender too, reads "<name>:<text>" as typed."""
     line = packets.chat(f"{player.record['name']}:{text}", packets.CHANNEL_GENERAL, packets.COLOR_WHITE)
     effects.to(runtime.pids(), line)

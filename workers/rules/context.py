@@ -12,3 +12,5 @@ class RuleContext:
     door_seconds: float = 10.0
     map_ids: frozenset = field(default_factory=frozenset)
     shops: list = field(default_factory=list)
+    items: list = field(default_factory=list)  # item definitions (4.5), indexed by item id
+    professions: list = field(default_factory=list)  # profession records (4.5), for /who
