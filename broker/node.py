@@ -53,7 +53,8 @@ class Broker(Leases, Lookups):
             wire.BIND: self.on_bind, wire.ENTER: self.on_enter, wire.TO: self.on_to,
             wire.ADMIN_REPLY: self.on_admin_reply, wire.FOR_PLAYER: self.on_for_player,
             wire.WHISPER: self.on_whisper, wire.WHO: self.on_who, wire.WARPTO: self.on_warpto,
-            wire.LOCATED: self.on_located,
+            wire.LOCATED: self.on_located, wire.FOR_MAP: self.on_for_map,
+            wire.RESOURCE_CHANGED: self.on_resource_changed,
             wire.RELOAD_WORLD: self.on_reload_world,
             wire.TRANSFER: self.on_transfer, wire.DONE: self.on_done, wire.RELEASE: self.on_release,
         }
@@ -285,6 +286,13 @@ class Broker(Leases, Lookups):
 
     def on_admin_reply(self, node, client, request_id, ok, message, data) -> None:
         self.outbox.add(client, [wire.ADMIN_REPLY, request_id, ok, message, data])
+
+    def on_for_map(self, node, map_id, kind, args) -> None:
+        self.dispatch(self.route(map_id), kind, *args)
+
+    def on_resource_changed(self, node, kind, index, record) -> None:
+        for worker in self.live_workers():
+            self.send(worker.name, [wire.RESOURCE, kind, index, record])
 
     def on_for_player(self, node, pid, kind, args) -> None:
         session = self.by_pid.get(pid)

@@ -44,6 +44,8 @@ Storage → broker
     TO        node, command                              deliver a command to one node
     ADMIN_REPLY client, request_id, ok, message, data    the answer for an operator
     FOR_PLAYER pid, kind, args                           deliver [kind, map, seq, pid, *args] to the player's map
+    FOR_MAP   map_id, kind, args                         deliver [kind, map_id, seq, *args] to the map's owner
+    RESOURCE_CHANGED kind, index, record                 an editor changed a resource list entry
     RELOAD_WORLD                                         the world was replaced: reload every map
 Broker → map worker
     GRANT     map_id, epoch, [pid...]                    you own map_id; re-join these players
@@ -58,6 +60,8 @@ Broker → map worker
     WARP      map_id, seq, pid, to_map, x, y             move pid there (/warpto)
     COPYMAP   map_id, seq, pid, other_map_id, record|None  (from storage) for /copymap
     SCRIPT    map_id, seq, pid, name, text               (from storage) for /editscript
+    MAP_SAVED map_id, seq, pid, record                   (from storage) the editor's map is on disk: apply it
+    RESOURCE  kind, index, record                        a resource list entry changed (to every worker)
     RELOAD    map_id                                     checkpoint and release the map (it is reloaded)
     MAP_LOADED map_id, epoch, map, runtime|None, [[pid, char_key, record]...], world  (from storage, via TO)
 Map worker → broker
@@ -79,6 +83,9 @@ Map worker → storage (through the broker, which inserts the sender's name)
     SET_ACCESS pid, sender_access, target_name, level    /setaccess (storage checks, saves, answers)
     GET_MAP   pid, map_id                                /copymap (storage answers with COPYMAP)
     GET_SCRIPT pid, name                                 /editscript (storage answers with SCRIPT)
+    SAVE_MAP  pid, map_id, record                        type 12 (storage answers with MAP_SAVED)
+    SAVE_RESOURCE pid, kind, index, record               types 13, 14, 15, 18
+    SAVE_SCRIPT pid, name, text                          type 26
 """
 from __future__ import annotations
 
@@ -107,6 +114,13 @@ GET_MAP = "GET_MAP"
 COPYMAP = "COPYMAP"
 GET_SCRIPT = "GET_SCRIPT"
 SCRIPT = "SCRIPT"
+SAVE_MAP = "SAVE_MAP"
+SAVE_RESOURCE = "SAVE_RESOURCE"
+SAVE_SCRIPT = "SAVE_SCRIPT"
+MAP_SAVED = "MAP_SAVED"
+FOR_MAP = "FOR_MAP"
+RESOURCE_CHANGED = "RESOURCE_CHANGED"
+RESOURCE = "RESOURCE"
 UPDATE = "UPDATE"
 RELOAD_WORLD = "RELOAD_WORLD"
 RELOAD = "RELOAD"
@@ -146,7 +160,8 @@ SETTINGS = "SETTINGS"
 
 # Commands a map worker addresses to storage; the broker forwards them with
 # the worker's name inserted after the token.
-STORAGE_BOUND = frozenset({LOAD_MAP, CKPT, SAVE_PLAYER, SETTINGS, SET_ACCESS, GET_MAP, GET_SCRIPT})
+STORAGE_BOUND = frozenset({LOAD_MAP, CKPT, SAVE_PLAYER, SETTINGS, SET_ACCESS, GET_MAP, GET_SCRIPT,
+                           SAVE_MAP, SAVE_RESOURCE, SAVE_SCRIPT})
 
 ROLE_BROKER = "broker"
 ROLE_EDGE = "edge"

@@ -63,7 +63,7 @@ class GameSocket(tornado.websocket.WebSocketHandler):
             return
         try:
             packet = json.loads(message)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep
             self.reject("a frame that is not JSON")
             return
         packet_type = packet.get("type") if isinstance(packet, dict) else None

@@ -93,7 +93,7 @@ class Accounts:
     def handle(self, txn: db.Txn, out: list, edge: str, conn: int, packet_type: int, raw: bytes) -> None:
         try:
             packet = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep
             out.append([wire.CLOSE_CONN, edge, conn])
             return
         if (edge, conn) in self.busy:

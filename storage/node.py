@@ -21,6 +21,7 @@ from cluster.loop import NodeSocket
 from storage import db
 from storage.accounts import Accounts, clean_settings
 from storage.admin import Admin, resource_broadcasts
+from storage.editors import Editors
 from storage.world import WorldCache, ensure_world
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ class Storage:
         self.jobs = jobs
         self.accounts = Accounts(self.world, jobs, Hasher(config), self.motd)
         self.admin = Admin(self)
+        self.editors = Editors(self)
+        self.lists_changed = False
         self.refused_checkpoints = 0
         self.checkpoint_writes = 0
         self.world_changed = False
@@ -101,6 +104,8 @@ class Storage:
             wire.SAVE_PLAYER: self.on_save_player, wire.SETTINGS: self.on_settings,
             wire.ADMIN: self.admin.handle, wire.SET_ACCESS: self.admin.set_access_in_game,
             wire.GET_MAP: self.on_get_map, wire.GET_SCRIPT: self.on_get_script,
+            wire.SAVE_MAP: self.editors.save_map, wire.SAVE_RESOURCE: self.editors.save_resource,
+            wire.SAVE_SCRIPT: self.editors.save_script,
         }
 
     def stats(self) -> dict:
@@ -111,8 +116,12 @@ class Storage:
         """Work that must see the committed state: a replaced world is reloaded and re-sent."""
         if self.world_changed:
             self.world_changed = False
+            self.lists_changed = False
             self.world.reload()
             out.extend(resource_broadcasts(self.world))
+        elif self.lists_changed:
+            self.lists_changed = False
+            self.world.reload()
 
     def motd(self) -> str:
         with self.store.read() as txn:
@@ -164,7 +173,8 @@ class Storage:
                 record["pos"]["map_id"] = map_id
                 players.append([pid, char_key, record])
         world = {"map_ids": sorted(self.world.map_ids), "shops": self.world.lists["shop"],
-                 "items": self.world.lists["item"], "professions": self.world.professions}
+                 "items": self.world.lists["item"], "professions": self.world.professions,
+                 "npcs": self.world.lists["npc"]}
         out.append([wire.TO, sender, [wire.MAP_LOADED, map_id, epoch, map_record, runtime, players, world]])
 
     def on_checkpoint(self, txn, out, sender, map_id, epoch, runtime, players) -> None:

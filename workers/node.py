@@ -16,7 +16,7 @@ from cluster import packets, wire
 from cluster.config import Config
 from cluster.link import BrokerLink, now_ms
 from cluster.loop import NodeSocket
-from workers.rules import HANDLERS, presence, remote
+from workers.rules import HANDLERS, editors, presence, remote
 from workers.rules.context import RuleContext
 from workers.runtime import EVERYONE, Effects, MapRuntime
 
@@ -47,14 +47,15 @@ class MapWorker:
                                self.announce, self.stats)
         self.next_checkpoint_ms = 0
         self.handlers = {wire.GRANT: self.on_grant, wire.REVOKE: self.on_revoke,
-                         wire.MAP_LOADED: self.on_map_loaded, wire.RELOAD: self.on_reload}
+                         wire.MAP_LOADED: self.on_map_loaded, wire.RELOAD: self.on_reload,
+                         wire.RESOURCE: self.on_resource}
         self.map_commands = {wire.PKT: self.on_packet, wire.JOIN: self.on_join,
                              wire.LEAVE: self.on_leave, wire.POKE: self.on_poke,
                              wire.UPDATE: self.on_update}
         # Answers to commands that asked the broker or storage (workers.rules.remote).
         for token, rule in ((wire.WHO_LIST, remote.who_list), (wire.LOCATE, remote.locate),
                             (wire.WARP, remote.warp), (wire.COPYMAP, remote.copy_map),
-                            (wire.SCRIPT, remote.script_text)):
+                            (wire.SCRIPT, remote.script_text), (wire.MAP_SAVED, editors.apply_saved_map)):
             self.map_commands[token] = self.remote_rule(rule)
 
     def remote_rule(self, rule):
@@ -113,6 +114,7 @@ class MapWorker:
         self.ctx.shops = world["shops"]
         self.ctx.items = world.get("items", [])
         self.ctx.professions = world.get("professions", [])
+        self.ctx.npcs = world.get("npcs", [])
         runtime = MapRuntime(map_id, epoch, map_record)
         runtime.restore(runtime_state)
         runtime.idle_since_ms = now_ms()
@@ -134,7 +136,7 @@ class MapWorker:
             return
         try:
             packet = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep
             return
         effects = Effects()
         rule(runtime, effects, pid, packet, self.ctx)
@@ -162,6 +164,17 @@ class MapWorker:
         effects = Effects()
         presence.update_record(runtime, effects, pid, changes)
         self.emit(runtime, effects)
+
+    def on_resource(self, kind: str, index: int, record: dict) -> None:
+        """An editor changed one entry of a resource list: keep the rules' copy current."""
+        entries = {"item": self.ctx.items, "npc": self.ctx.npcs, "shop": self.ctx.shops,
+                   "profession": self.ctx.professions}.get(kind)
+        if entries is None or not 0 <= index <= len(entries):
+            return
+        if index == len(entries):
+            entries.append(record)
+        else:
+            entries[index] = record
 
     def on_reload(self, map_id: int) -> None:
         """The world was replaced: checkpoint and let go; the broker grants the map again."""
@@ -260,6 +273,9 @@ def request_command(kind: str, args: dict) -> list:
         "setaccess": lambda: [wire.SET_ACCESS, pid, args["access"], args["name"], args["level"]],
         "copymap": lambda: [wire.GET_MAP, pid, args["map_id"]],
         "editscript": lambda: [wire.GET_SCRIPT, pid, args["name"]],
+        "save_map": lambda: [wire.SAVE_MAP, pid, args["map_id"], args["record"]],
+        "save_resource": lambda: [wire.SAVE_RESOURCE, pid, args["kind"], args["index"], args["record"]],
+        "save_script": lambda: [wire.SAVE_SCRIPT, pid, args["name"], args["script"]],
     }[kind]()
 
 

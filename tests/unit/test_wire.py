@@ -67,7 +67,8 @@ def test_malformed_frames_raise_value_error(frame):
 
 def test_storage_bound_commands():
     assert wire.STORAGE_BOUND == {wire.LOAD_MAP, wire.CKPT, wire.SAVE_PLAYER, wire.SETTINGS,
-                                  wire.SET_ACCESS, wire.GET_MAP, wire.GET_SCRIPT}
+                                  wire.SET_ACCESS, wire.GET_MAP, wire.GET_SCRIPT,
+                                  wire.SAVE_MAP, wire.SAVE_RESOURCE, wire.SAVE_SCRIPT}
 
 
 # --- Outbox ----------------------------------------------------------------------------

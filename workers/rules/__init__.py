@@ -8,12 +8,19 @@ from __future__ import annotations
 from cluster import packets
 from workers.rules.account import handle_settings
 from workers.rules.chat import handle_chat
+from workers.rules.editors import handle_save_map, handle_save_resource, handle_save_script
 from workers.rules.movement import handle_move
 from workers.rules.reports import handle_hack_report
 
 HANDLERS = {
     packets.CHAT: handle_chat,
     packets.MOVE: handle_move,
+    packets.SAVE_MAP: handle_save_map,
+    packets.SAVE_ITEM: handle_save_resource,
+    packets.SAVE_NPC: handle_save_resource,
+    packets.SAVE_SHOP: handle_save_resource,
+    packets.SAVE_PROFESSION: handle_save_resource,
     packets.SAVE_SETTINGS: handle_settings,
+    packets.SAVE_SCRIPT: handle_save_script,
     packets.HACK_REPORT: handle_hack_report,
 }

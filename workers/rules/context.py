@@ -13,4 +13,5 @@ class RuleContext:
     map_ids: frozenset = field(default_factory=frozenset)
     shops: list = field(default_factory=list)
     items: list = field(default_factory=list)  # item definitions (4.5), indexed by item id
+    npcs: list = field(default_factory=list)  # NPC definitions (4.5), indexed by NPC id
     professions: list = field(default_factory=list)  # profession records (4.5), for /who
