@@ -96,8 +96,11 @@ class WorldSection:
 @dataclass(slots=True)
 class GameSection:
     """Game rules an operator may tune."""
-    # Minimum time between two steps of one player; a faster step is bounced.
+    # A player may take one step per this interval on average; a faster step is bounced.
     min_step_interval_ms: int = 100
+    # Steps a player may take back to back (network jitter bunches a steady walker's
+    # steps together); the average rate above still holds.
+    step_burst: int = 2
 
 
 @dataclass(slots=True)

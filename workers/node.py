@@ -42,7 +42,8 @@ class MapWorker:
         self.loading: dict[int, LoadingMap] = {}
         self.last_seq: dict[int, int] = {}
         self.touched: set[int] = set()
-        self.ctx = RuleContext(min_step_interval_ms=config.game.min_step_interval_ms)
+        self.ctx = RuleContext(min_step_interval_ms=config.game.min_step_interval_ms,
+                               step_burst=config.game.step_burst)
         self.link = BrokerLink(wire.ROLE_MAP, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
                                self.announce, self.stats)
         self.next_checkpoint_ms = 0

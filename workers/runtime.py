@@ -21,8 +21,23 @@ class PlayerOnMap:
     pid: int
     char_key: list
     record: dict
-    last_step_ms: int = 0
+    step_credit: float = -1.0  # steps the player may take now (-1: not yet set, i.e. a full burst)
+    credit_at_ms: int = 0
     flags: dict = field(default_factory=dict)  # per-visit flags (treasure)
+
+
+    def may_step(self, now_ms: int, interval_ms: int, burst: int) -> bool:
+        """A token bucket: one step per interval on average, ``burst`` at once."""
+        if self.step_credit < 0:
+            self.step_credit = float(burst)
+        else:
+            earned = (now_ms - self.credit_at_ms) / max(interval_ms, 1)
+            self.step_credit = min(float(burst), self.step_credit + earned)
+        self.credit_at_ms = now_ms
+        return self.step_credit >= 1.0
+
+    def took_step(self) -> None:
+        self.step_credit -= 1.0
 
 
 @dataclass(slots=True)

@@ -118,3 +118,34 @@ def test_a_door_closes_on_time_with_nobody_moving(cluster, tmp_path):
     waited = time.monotonic() - opened_at
     assert all(door == {"x": -1, "y": -1} for door in closed["map_doors"])
     assert 0.8 <= waited <= 3.0, f"the door closed after {waited:.2f} s, not about 1 s"
+
+
+def test_hack_report_disconnects_a_player_and_tells_everyone(cluster):
+    alice, bob = two_workers_two_players(cluster)
+    bob.send({"type": 32})
+    assert bob.is_closed(3.0)
+    got = alice.recv_until(lambda p: p["type"] == 114 and "hacking" in p["text"])
+    assert (got[-1]["channel_id"], got[-1]["color"]) == (0, "#696969") and "Bob" in got[-1]["text"]
+    alice.recv_until(lambda p: p["type"] == 114 and p["text"] == "Bob has left the game!")
+    # staff reporting themselves are not disconnected
+    assert cluster.cli("admin", "set-access", "Alice", "1").returncode == 0
+    alice.recv_until(lambda p: p["type"] == 100)
+    alice.send({"type": 32})
+    assert not alice.is_closed(1.0)
+
+
+def test_copymap_fetches_a_map_from_storage_for_the_sender_only(cluster):
+    alice, bob = cluster.client(), cluster.client()
+    alice.play("alice@example.org", "Alice")
+    bob.play("bob@example.org", "Bob", profession_id=1)
+    assert cluster.cli("admin", "set-access", "Alice", "1").returncode == 0
+    alice.recv_until(lambda p: p["type"] == 100)
+    bob.drain()
+    alice.send({"type": 5, "text": "/copymap 8"})
+    got = alice.recv_until(lambda p: p["type"] == 114)
+    crypt = json.loads((Path(__file__).resolve().parents[2] / "storage" / "starter_world" / "maps"
+                        / "8.json").read_text())
+    assert got[0] == {"type": 106, "map_id": 0, "map": crypt}
+    assert {p["player_id"] for p in got if p["type"] == 110} == {alice.pid, bob.pid}
+    assert got[-1]["color"] == "#ff0000"
+    assert bob.drain() == []

@@ -133,14 +133,28 @@ def test_speed_zero_turns_in_place():
     assert received(effects, MOVER) == []
 
 
-def test_too_fast_second_step_bounces():
+def test_too_fast_steps_bounce_after_the_burst():
+    """One step per 100 ms on average, 2 back to back (jitter), never faster for long."""
     runtime, _ = setup()
     step(runtime, 0, ctx=context(NOW_MS))
-    assert where(runtime) == (5, 6)
-    effects = step(runtime, 0, ctx=context(NOW_MS + 50))  # under min_step_interval_ms = 100
-    assert_bounced(runtime, effects, (5, 6))
-    effects = step(runtime, 0, ctx=context(NOW_MS + 100))
+    step(runtime, 0, ctx=context(NOW_MS + 10))  # bunched by the network: still allowed
     assert where(runtime) == (5, 7)
+    effects = step(runtime, 0, ctx=context(NOW_MS + 50))  # a third at once is speed-walking
+    assert_bounced(runtime, effects, (5, 7))
+    effects = step(runtime, 0, ctx=context(NOW_MS + 150))  # one interval's credit earned again
+    assert where(runtime) == (5, 8)
+    effects = step(runtime, 0, ctx=context(NOW_MS + 160))
+    assert_bounced(runtime, effects, (5, 8))
+
+
+def test_a_steady_walker_is_never_bounced_even_with_jitter():
+    runtime, _ = setup()
+    arrivals = [0, 140, 190, 400, 410, 600]  # steps sent every 120 ms, arriving unevenly
+    for offset in arrivals:
+        runtime.players[MOVER].record["pos"]["y"] = 1
+        runtime.players[MOVER].record["pos"]["x"] = 5
+        step(runtime, 0, ctx=context(NOW_MS + offset))
+        assert where(runtime) == (5, 2), f"bounced at +{offset} ms"
 
 
 # --- walkability (5.1.3) -------------------------------------------------------------------

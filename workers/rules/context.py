@@ -9,6 +9,7 @@ class RuleContext:
     """Inputs a rule reads besides the map and the packet."""
     now_ms: int = 0
     min_step_interval_ms: int = 100
+    step_burst: int = 2
     door_seconds: float = 10.0
     map_ids: frozenset = field(default_factory=frozenset)
     shops: list = field(default_factory=list)

@@ -47,7 +47,7 @@ def handle_move(runtime: MapRuntime, effects: Effects, pid: int, packet: dict, c
     if (x, y) != (pos["x"], pos["y"]):
         bounce(effects, player)
         return
-    if speed != 0 and ctx.now_ms - player.last_step_ms < ctx.min_step_interval_ms:
+    if speed != 0 and not player.may_step(ctx.now_ms, ctx.min_step_interval_ms, ctx.step_burst):
         bounce(effects, player)
         return
     pos["dir"] = direction
@@ -78,7 +78,7 @@ def _step(runtime: MapRuntime, effects: Effects, player: PlayerOnMap, to_x: int,
         bounce(effects, player)
         return
     effects.to(runtime.pids(exclude=pid), relay)
-    player.last_step_ms = ctx.now_ms
+    player.took_step()
     data = there.get("data", {})
     alive = record["vitals"].get("hp", 0) > 0
     if kind == DOOR and alive and runtime.open_door(to_x, to_y, ctx.now_ms / 1000, ctx.door_seconds):
@@ -118,7 +118,7 @@ def _cross_edge(runtime, effects, player, to_x, to_y, relay, ctx) -> None:
         if not isinstance(target, int) or target < 0 or target not in ctx.map_ids:
             break
         effects.to(runtime.pids(exclude=player.pid), relay)
-        player.last_step_ms = ctx.now_ms
+        player.took_step()
         pos = player.record["pos"]
         pos["x"], pos["y"] = landing(min(max(to_x, 0), records.MAP_SIZE - 1),
                                      min(max(to_y, 0), records.MAP_SIZE - 1))
