@@ -6,17 +6,10 @@ from typing import Any
 
 from storage.worldfiles import (LAYER_COUNT, MAP_FIELD_KINDS, MAP_SIZE, NPC_SLOT_COUNT,
                                 OPTIONAL_MAP_FIELD_KINDS, RESOURCE_FIELD_KINDS, RESOURCE_NAMES,
-                                TILE_DATA_KINDS)
+                                TILE_DATA_KINDS, POSITION_KINDS, VITALS_KINDS, STATS_KINDS,
+                                ITEM_DATA_KINDS, DROP_KINDS, TRADE_KINDS)
 from workers.rules.walkability import player_may_enter
 
-_POSITION_KINDS = {"x": "int", "y": "int", "dir": "int", "map_id": "int"}
-_VITALS_KINDS = {"hp": "number", "mp": "number", "sp": "number"}
-_STATS_KINDS = {"str": "number", "def": "number", "mag": "number", "spd": "number"}
-_ITEM_DATA_KINDS = {"min_damage": "number", "max_damage": "number", "min_protection": "number",
-                    "max_protection": "number", "tile_range": "number"}
-_DROP_KINDS = {"item_id": "int", "chance": "number", "amount": "int"}
-_TRADE_KINDS = {"take_item_id": "int", "take_amount": "int", "give_item_id": "int",
-                "give_amount": "int"}
 _LINKS = (("map_north_id", "map_south_id"), ("map_east_id", "map_west_id"),
           ("map_south_id", "map_north_id"), ("map_west_id", "map_east_id"))
 
@@ -54,7 +47,7 @@ def _tile_at(maps: dict[int, dict], map_id: int, x: int, y: int) -> dict | None:
 def _check_position(where: str, pos: Any, maps: dict[int, dict], problems: list[str],
                     optional_map: bool = False, floor_only: bool = False) -> None:
     """Check a {x, y, dir, map_id} that points at an enterable tile of an existing map."""
-    if not _check_fields(where, pos, _POSITION_KINDS, problems):
+    if not _check_fields(where, pos, POSITION_KINDS, problems):
         return
     if optional_map and pos["map_id"] == -1:
         return
@@ -154,21 +147,21 @@ def _check_resource(name: str, where: str, record: dict, maps: dict, counts: dic
                     problems: list[str]) -> None:
     """The checks of one resource record whose fields have the right types."""
     if name in ("professions", "npcs"):
-        _check_fields(f"{where} vitals", record["vitals"], _VITALS_KINDS, problems)
-        _check_fields(f"{where} stats", record["stats"], _STATS_KINDS, problems)
+        _check_fields(f"{where} vitals", record["vitals"], VITALS_KINDS, problems)
+        _check_fields(f"{where} stats", record["stats"], STATS_KINDS, problems)
     if name == "professions":
         _check_position(f"{where} start_pos", record["start_pos"], maps, problems,
                         floor_only=True)
     elif name == "items":
-        _check_fields(f"{where} data", record["data"], _ITEM_DATA_KINDS, problems)
+        _check_fields(f"{where} data", record["data"], ITEM_DATA_KINDS, problems)
         if not -1 <= record["repair_id"] < counts["items"]:
             problems.append(f"{where}: repair_id {record['repair_id']} does not exist")
     elif name == "npcs":
-        _check_item_entries(where, record["drop_items"], _DROP_KINDS, counts["items"], problems)
+        _check_item_entries(where, record["drop_items"], DROP_KINDS, counts["items"], problems)
         if record["move_amount"] < 1:
             problems.append(f"{where}: move_amount must be at least 1")
     elif name == "shops":
-        _check_item_entries(where, record["trades"], _TRADE_KINDS, counts["items"], problems)
+        _check_item_entries(where, record["trades"], TRADE_KINDS, counts["items"], problems)
 
 
 def validate_world(maps: dict[int, dict], resources: dict[str, list]) -> list[str]:

@@ -54,6 +54,16 @@ OPTIONAL_MAP_FIELD_KINDS = {"shop_id": "int", "treasure": "bool"}
 
 _DIRECTION_FLAGS = ("south", "west", "east", "north")
 # Tile `data` keys by tile type (PROTOCOL 4.3).
+# The JSON type of the fields of nested records (PROTOCOL 4.2–4.5).
+POSITION_KINDS = {"x": "int", "y": "int", "dir": "int", "map_id": "int"}
+VITALS_KINDS = {"hp": "number", "mp": "number", "sp": "number"}
+STATS_KINDS = {"str": "number", "def": "number", "mag": "number", "spd": "number"}
+ITEM_DATA_KINDS = {"min_damage": "number", "max_damage": "number", "min_protection": "number",
+                    "max_protection": "number", "tile_range": "number"}
+DROP_KINDS = {"item_id": "int", "chance": "number", "amount": "int"}
+TRADE_KINDS = {"take_item_id": "int", "take_amount": "int", "give_item_id": "int",
+                "give_amount": "int"}
+
 TILE_DATA_KINDS: dict[int, dict[str, str]] = {
     1: {"block_ranged": "bool"},
     2: {f"block_{d}": "bool" for d in _DIRECTION_FLAGS},

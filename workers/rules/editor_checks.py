@@ -25,8 +25,9 @@ import math
 import re
 from typing import Any
 
-from storage.worldfiles import (LAYER_COUNT, MAP_FIELD_KINDS, MAP_SIZE, NPC_SLOT_COUNT,
-                                OPTIONAL_MAP_FIELD_KINDS, RESOURCE_FIELD_KINDS, TILE_DATA_KINDS)
+from storage.worldfiles import (DROP_KINDS, ITEM_DATA_KINDS, LAYER_COUNT, MAP_FIELD_KINDS, MAP_SIZE,
+                                NPC_SLOT_COUNT, OPTIONAL_MAP_FIELD_KINDS, POSITION_KINDS, RESOURCE_FIELD_KINDS,
+                                STATS_KINDS, TILE_DATA_KINDS, TRADE_KINDS, VITALS_KINDS)
 from workers.rules.context import RuleContext
 from workers.rules.walkability import MAX_TILE_TYPE
 
@@ -38,14 +39,6 @@ LINK_KEYS = ("map_north_id", "map_east_id", "map_south_id", "map_west_id")
 TILE_KEYS = {"layers": "list", "type": "int", "data": "dict"}
 # Resource kind (as in requests and 102-105) → its list in RuleContext and in RESOURCE_FIELD_KINDS.
 RESOURCE_LISTS = {"item": "items", "npc": "npcs", "shop": "shops", "profession": "professions"}
-
-_POSITION = {"x": "int", "y": "int", "dir": "int", "map_id": "int"}
-_VITALS = {"hp": "number", "mp": "number", "sp": "number"}
-_STATS = {"str": "number", "def": "number", "mag": "number", "spd": "number"}
-_ITEM_DATA = {"min_damage": "number", "max_damage": "number", "min_protection": "number",
-              "max_protection": "number", "tile_range": "number"}
-_DROP = {"item_id": "int", "chance": "number", "amount": "int"}
-_TRADE = {"take_item_id": "int", "take_amount": "int", "give_item_id": "int", "give_amount": "int"}
 
 _KIND_TESTS = {
     "int": lambda v: type(v) is int,
@@ -150,7 +143,7 @@ def check_map(record: Any, ctx: RuleContext, map_id: int) -> None:
 
 
 def _check_position(where: str, pos: Any, maps: frozenset, allow_no_map: bool) -> None:
-    _object(where, pos, _POSITION)
+    _object(where, pos, POSITION_KINDS)
     _require(_in_range(pos["x"], 0, MAP_SIZE - 1) and _in_range(pos["y"], 0, MAP_SIZE - 1),
              f"{where}: x and y must be 0 to {MAP_SIZE - 1}")
     _require(_in_range(pos["dir"], 0, 3), f"{where}: dir must be 0 to 3")
@@ -239,19 +232,19 @@ def _check_item(record: dict, index: int, ctx: RuleContext) -> None:
         _require(_in_range(record["repair_id"], -1, last),
                  f"item: repair_id {record['repair_id']} is not an item")
     if "data" in record:
-        _typed("item data", record["data"], _ITEM_DATA, required=False)
+        _typed("item data", record["data"], ITEM_DATA_KINDS, required=False)
 
 
 def _check_npc(record: dict, index: int, ctx: RuleContext) -> None:
     if "vitals" in record:
-        _object("npc vitals", record["vitals"], _VITALS)
+        _object("npc vitals", record["vitals"], VITALS_KINDS)
     if "stats" in record:
-        _object("npc stats", record["stats"], _STATS)
+        _object("npc stats", record["stats"], STATS_KINDS)
     _require(record.get("move_amount", 1) >= 1, "npc: move_amount must be 1 or more")
     _non_negative("npc", record, "spawn_delay")
     for number, drop in enumerate(record.get("drop_items", [])):
         where = f"npc drop_items[{number}]"
-        _object(where, drop, _DROP)
+        _object(where, drop, DROP_KINDS)
         _item_ids(where, drop, ctx)
         _require(drop["chance"] >= 0 and drop["amount"] >= 1,
                  f"{where}: chance must be 0 or more and amount 1 or more")
@@ -260,7 +253,7 @@ def _check_npc(record: dict, index: int, ctx: RuleContext) -> None:
 def _check_shop(record: dict, index: int, ctx: RuleContext) -> None:
     for number, trade in enumerate(record.get("trades", [])):
         where = f"shop trades[{number}]"
-        _object(where, trade, _TRADE)
+        _object(where, trade, TRADE_KINDS)
         _item_ids(where, trade, ctx)
         _require(trade["take_amount"] >= 1 and trade["give_amount"] >= 1,
                  f"{where}: amounts must be 1 or more")
@@ -271,9 +264,9 @@ def _check_profession(record: dict, index: int, ctx: RuleContext) -> None:
         _check_position("profession start_pos", record["start_pos"], ctx.map_ids,
                         allow_no_map=False)
     if "vitals" in record:
-        _object("profession vitals", record["vitals"], _VITALS)
+        _object("profession vitals", record["vitals"], VITALS_KINDS)
     if "stats" in record:
-        _object("profession stats", record["stats"], _STATS)
+        _object("profession stats", record["stats"], STATS_KINDS)
 
 
 _RESOURCE_CHECKS = {"item": _check_item, "npc": _check_npc, "shop": _check_shop,
