@@ -154,10 +154,10 @@ class Edge:
         frame = self.link.take_frame()
         if frame is None:
             return
-        try:
-            self.dealer.send(frame, zmq.NOBLOCK)
-        except zmq.Again:
-            log.warning("broker queue full; dropped a batch")
+        # An asyncio socket reports a full queue on the returned future, not by raising.
+        sent = self.dealer.send(frame, zmq.NOBLOCK)
+        if sent.done() and sent.exception() is not None:
+            log.warning("could not send to the broker (%s); dropped a batch", sent.exception())
 
     # --- broker → websockets ------------------------------------------------------
     async def pump(self) -> None:
