@@ -1,0 +1,308 @@
+"""The script sandbox: admin scripts compiled with RestrictedPython and run
+with a wall-clock budget and a recursion cap (PROTOCOL.md section 6.1).
+
+    compiled = compile_script("attack", source)   # ScriptError on bad source
+    script = compiled.load(game_api)              # runs the module body
+    result = script.call("handleAttack", pid, 1, 3, True)
+    if overrides(result): ...                     # "return 1 overrides"
+
+What a script may use: safe builtins only (no ``open``, ``eval``, ``type``),
+``import`` of ``game`` (the API object handed to ``load``), ``random``,
+``math`` and ``time``; no name or attribute starting with ``_``; ``print``
+is accepted and its output dropped.
+
+Limitations, by design of an in-process sandbox:
+* The time budget uses ``SIGALRM`` and so works only in the main thread;
+  elsewhere hooks run without a budget. A blocking C call (a huge ``sorted``)
+  is only interrupted when it returns to Python bytecode.
+* Memory is not limited: ``[0] * 10**10`` allocates or raises MemoryError
+  (reported as a ScriptError). Only ``range`` is capped at RANGE_LIMIT items.
+* ``random`` is the real module, so ``random.seed`` affects the process.
+"""
+
+import math
+import operator
+import random
+import re
+import signal
+import sys
+import threading
+import time
+from ast import AST, Break, Continue, ExceptHandler, Return, Try, walk
+
+from RestrictedPython import compile_restricted_exec, safe_builtins
+from RestrictedPython.Eval import default_guarded_getitem
+from RestrictedPython.Guards import (
+    full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence,
+    safer_getattr)
+from RestrictedPython.transformer import RestrictingNodeTransformer
+
+RANGE_LIMIT = 1_000_000
+RECURSION_HEADROOM = 200
+DEFAULT_BUDGET_MS = 50
+# After the budget, keep interrupting every 10 ms in case a handler swallowed it.
+_REPEAT_S = 0.01
+_DENIED_ATTRIBUTES = frozenset({"mro"})  # Exception.mro()[1] would name BaseException
+_ERROR_LINE = re.compile(r"^Line (\d+):")
+
+
+class ScriptError(Exception):
+    """A script failed to compile, load or run; ``line`` is in its source."""
+
+    def __init__(self, script: str, message: str, line: int | None = None):
+        self.script = script
+        self.line = line
+        where = f" line {line}" if line is not None else ""
+        super().__init__(f"script {script!r}{where}: {message}")
+
+
+class _ScriptTimeout(BaseException):
+    """Raised in the main thread when a hook outlives its budget.
+
+    A BaseException, and not reachable by name, so ``except Exception`` in
+    a script does not catch it.
+    """
+
+
+class _SandboxPolicy(RestrictingNodeTransformer):
+    """RestrictedPython's rules, plus: no bare ``except:`` and no
+    ``return``/``break``/``continue`` in ``finally``, which could swallow
+    the timeout."""
+
+    def visit_ExceptHandler(self, node: ExceptHandler) -> AST:
+        if node.type is None:
+            self.error(node, "A bare 'except:' is not allowed; name the exception.")
+        return super().visit_ExceptHandler(node)
+
+    def visit_Try(self, node: Try) -> AST:
+        for statement in node.finalbody:
+            for inner in walk(statement):
+                if isinstance(inner, (Return, Break, Continue)):
+                    self.error(inner, "return/break/continue in 'finally' is not allowed.")
+        return super().visit_Try(node)
+
+
+def _guarded_getattr(obj, name, default=None):
+    if name in _DENIED_ATTRIBUTES:
+        raise AttributeError(f'"{name}" is a restricted name')
+    return safer_getattr(obj, name, default)
+
+
+def _guarded_getattr_raise(obj, name, *default):
+    """The ``getattr`` builtin offered to scripts."""
+    if name in _DENIED_ATTRIBUTES:
+        raise AttributeError(f'"{name}" is a restricted name')
+    value = safer_getattr(obj, name, _MISSING)
+    if value is _MISSING:
+        if default:
+            return default[0]
+        raise AttributeError(name)
+    return value
+
+
+_MISSING = object()
+
+
+def _guarded_hasattr(obj, name) -> bool:
+    try:
+        _guarded_getattr_raise(obj, name)
+    except AttributeError:
+        return False
+    return True
+
+
+def _safe_range(*args) -> range:
+    """``range`` refusing more than RANGE_LIMIT items."""
+    result = range(*args)
+    if len(result) > RANGE_LIMIT:
+        raise ValueError(f"range() larger than {RANGE_LIMIT} items is not allowed")
+    return result
+
+
+def _guarded_getiter(obj):
+    try:
+        too_long = isinstance(obj, range) and len(obj) > RANGE_LIMIT
+    except OverflowError:
+        too_long = True
+    if too_long:
+        raise ValueError(f"iterating over more than {RANGE_LIMIT} items is not allowed")
+    return obj
+
+
+_INPLACE_OPERATORS = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul,
+    "/=": operator.itruediv, "//=": operator.ifloordiv, "%=": operator.imod,
+    "**=": operator.ipow, "<<=": operator.ilshift, ">>=": operator.irshift,
+    "&=": operator.iand, "|=": operator.ior, "^=": operator.ixor,
+    "@=": operator.imatmul,
+}
+
+
+def _inplacevar(op: str, target, value):
+    return _INPLACE_OPERATORS[op](target, value)
+
+
+def _apply(function, *args, **kwargs):
+    return function(*args, **kwargs)
+
+
+class _DroppedPrint:
+    """Stands in for RestrictedPython's PrintCollector; output is discarded."""
+
+    def __init__(self, _getattr_=None):
+        pass
+
+    def _call_print(self, *objects, **kwargs):
+        pass
+
+    def __call__(self) -> str:
+        return ""
+
+
+_EXTRA_BUILTINS = {
+    "list": list, "dict": dict, "tuple": tuple, "set": set, "frozenset": frozenset,
+    "min": min, "max": max, "sum": sum, "sorted": sorted, "enumerate": enumerate,
+    "zip": zip, "any": any, "all": all, "reversed": reversed, "map": map,
+    "filter": filter, "range": _safe_range, "getattr": _guarded_getattr_raise,
+    "hasattr": _guarded_hasattr,
+}
+# Not nameable by scripts, so nothing they write can catch _ScriptTimeout.
+_HIDDEN_BUILTINS = ("BaseException", "KeyboardInterrupt", "SystemExit", "GeneratorExit")
+
+
+def _script_builtins(api: object) -> dict:
+    modules = {"game": api, "random": random, "math": math, "time": time}
+
+    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+        if level != 0 or name not in modules:
+            raise ImportError(f"import of {name!r} is not allowed in scripts")
+        return modules[name]
+
+    builtins = {k: v for k, v in safe_builtins.items() if k not in _HIDDEN_BUILTINS}
+    builtins.update(_EXTRA_BUILTINS, __import__=guarded_import)
+    return builtins
+
+
+class CompiledScript:
+    """Restricted bytecode of one script; ``load`` it once per API object."""
+
+    def __init__(self, name: str, code):
+        self.name = name
+        self.code = code
+        self.filename = code.co_filename
+
+    def load(self, api: object, budget_ms: int = DEFAULT_BUDGET_MS) -> "Script":
+        """Run the module body in fresh restricted globals, under the budget."""
+        scope = {
+            "__builtins__": _script_builtins(api),
+            "__name__": f"script_{self.name}",
+            "__metaclass__": type,
+            "_getattr_": _guarded_getattr,
+            "_getitem_": default_guarded_getitem,
+            "_getiter_": _guarded_getiter,
+            "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+            "_unpack_sequence_": guarded_unpack_sequence,
+            "_write_": full_write_guard,
+            "_inplacevar_": _inplacevar,
+            "_apply_": _apply,
+            "_print_": _DroppedPrint,
+        }
+        script = Script(self, scope)
+        script._run("<module>", exec, (self.code, scope), budget_ms)
+        return script
+
+
+class Script:
+    """A loaded script: its globals, and ``call`` to run one hook."""
+
+    def __init__(self, compiled: CompiledScript, scope: dict):
+        self.name = compiled.name
+        self._filename = compiled.filename
+        self._scope = scope
+
+    def has(self, hook: str) -> bool:
+        return callable(self._scope.get(hook))
+
+    def call(self, hook: str, *args, budget_ms: int = DEFAULT_BUDGET_MS) -> object:
+        """Call ``hook(*args)``; None when the script does not define it."""
+        function = self._scope.get(hook)
+        if not callable(function):
+            return None
+        return self._run(hook, function, args, budget_ms)
+
+    def _run(self, hook: str, function, args: tuple, budget_ms: int) -> object:
+        previous_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(_stack_depth() + RECURSION_HEADROOM)
+        try:
+            return _call_with_budget(function, args, budget_ms / 1000)
+        except _ScriptTimeout:
+            raise ScriptError(self.name, f"{hook}: exceeded its {budget_ms} ms budget",
+                              self._line_of(sys.exc_info()[2])) from None
+        except Exception as error:  # RecursionError and MemoryError included
+            raise ScriptError(self.name, f"{hook}: {type(error).__name__}: {error}",
+                              self._line_of(error.__traceback__)) from error
+        finally:
+            sys.setrecursionlimit(previous_limit)
+
+    def _line_of(self, traceback) -> int | None:
+        """The innermost traceback line that lies in this script's source."""
+        line = None
+        while traceback is not None:
+            if traceback.tb_frame.f_code.co_filename == self._filename:
+                line = traceback.tb_lineno
+            traceback = traceback.tb_next
+        return line
+
+
+def _stack_depth() -> int:
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
+    return depth
+
+
+def _call_with_budget(function, args: tuple, budget_s: float) -> object:
+    """Call with a SIGALRM deadline; without one outside the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        return function(*args)
+    armed = True
+
+    def on_alarm(signum, frame):
+        if armed:
+            raise _ScriptTimeout()
+
+    previous_handler = signal.signal(signal.SIGALRM, on_alarm)
+    started = time.monotonic()
+    previous_delay, previous_interval = signal.setitimer(
+        signal.ITIMER_REAL, budget_s, _REPEAT_S)
+    try:
+        try:
+            return function(*args)
+        finally:
+            armed = False
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_handler)
+        if previous_delay > 0:  # give an outer timer back what is left of it
+            remaining = max(previous_delay - (time.monotonic() - started), 1e-6)
+            signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
+
+
+def compile_script(name: str, source: str) -> CompiledScript:
+    """Compile ``source`` under the sandbox policy; ScriptError if refused."""
+    result = compile_restricted_exec(source, filename=f"<script {name}>",
+                                     policy=_SandboxPolicy)
+    if result.errors:
+        first = result.errors[0]
+        match = _ERROR_LINE.match(first)
+        raise ScriptError(name, first, int(match.group(1)) if match else None)
+    return CompiledScript(name, result.code)
+
+
+def overrides(result: object) -> bool:
+    """True when a hook asked to skip the default behaviour (PROTOCOL 6.1).
+
+    ``1`` means override; ``True`` is accepted too, since ``True == 1`` in the
+    original's Python comparison. ``1.0``, ``"1"`` and anything else do not.
+    """
+    return type(result) in (int, bool) and result == 1
