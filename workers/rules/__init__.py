@@ -10,11 +10,13 @@ from workers.rules.account import handle_settings
 from workers.rules.chat import handle_chat
 from workers.rules.editors import handle_save_map, handle_save_resource, handle_save_script
 from workers.rules.movement import handle_move
+from workers.rules.stats import handle_train
 from workers.rules.reports import handle_hack_report
 
 HANDLERS = {
     packets.CHAT: handle_chat,
     packets.MOVE: handle_move,
+    packets.TRAIN: handle_train,
     packets.SAVE_MAP: handle_save_map,
     packets.SAVE_ITEM: handle_save_resource,
     packets.SAVE_NPC: handle_save_resource,

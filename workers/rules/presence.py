@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from cluster import packets, records
+from workers.rules.stats import reload_packet
 from workers.runtime import Effects, MapRuntime, PlayerOnMap, Transfer
 
 
@@ -102,5 +103,5 @@ def update_record(runtime: MapRuntime, effects: Effects, pid: int, changes: dict
         if isinstance(value, UPDATABLE_FIELDS.get(key, ())) and not isinstance(value, bool):
             player.record[key] = value
     runtime.player_changed(pid)
-    effects.to_player(pid, packets.own_character(pid, {**player.record, "data": []}))
+    effects.to_player(pid, reload_packet(pid, player.record))
     effects.to_player(pid, packets.window(packets.WIN_GAME, ""))
