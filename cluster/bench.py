@@ -298,7 +298,8 @@ def format_result(result: BenchResult) -> str:
     return "\n".join(lines)
 
 
-def _positive(kind: type) -> Callable[[str], int | float]:
+def positive(kind: type) -> Callable[[str], int | float]:
+    """An argparse type: a number of ``kind`` above zero (shared by the bench commands)."""
     def parse(text: str) -> int | float:
         value = kind(text)
         if value <= 0:
@@ -313,15 +314,15 @@ def parse_args(argv: list[str] | None = None) -> BenchOptions:
     defaults = BenchOptions()
     parser = argparse.ArgumentParser(prog="odyssey bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=defaults.url, help="edge websocket URL (default %(default)s)")
-    parser.add_argument("--bots", type=_positive(int), default=defaults.bots, help="bots (default %(default)s)")
+    parser.add_argument("--bots", type=positive(int), default=defaults.bots, help="bots (default %(default)s)")
     parser.add_argument(
-        "--per-map", type=_positive(int), default=defaults.per_map, help="bots per start map (default %(default)s)"
+        "--per-map", type=positive(int), default=defaults.per_map, help="bots per start map (default %(default)s)"
     )
     parser.add_argument(
-        "--seconds", type=_positive(float), default=defaults.seconds, help="measured walking time (default %(default)s)"
+        "--seconds", type=positive(float), default=defaults.seconds, help="measured walking time (default %(default)s)"
     )
     parser.add_argument(
-        "--connect-rate", type=_positive(float), default=defaults.connect_rate,
+        "--connect-rate", type=positive(float), default=defaults.connect_rate,
         help="bots started per second during ramp-up (default %(default)s)",
     )
     parser.add_argument(
@@ -329,7 +330,7 @@ def parse_args(argv: list[str] | None = None) -> BenchOptions:
         help="mean seconds between a bot's chat lines, 0 = never (default %(default)s)",
     )
     parser.add_argument(
-        "--ramp-timeout", type=_positive(float), default=defaults.ramp_timeout,
+        "--ramp-timeout", type=positive(float), default=defaults.ramp_timeout,
         help="seconds to wait for every bot to be in game (default %(default)s)",
     )
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed for steps and chat timing")

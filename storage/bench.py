@@ -29,6 +29,7 @@ import argparse
 import json
 import sys
 
+from cluster.bench import positive
 from storage.bench_load import StorageBenchOptions, StorageBenchResult, run_storage_bench
 
 __all__ = ["StorageBenchOptions", "StorageBenchResult", "run_storage_bench", "main"]
@@ -77,29 +78,19 @@ def format_result(result: StorageBenchResult) -> str:
     return "\n".join(lines)
 
 
-def _positive(kind: type):
-    def parse(text: str):
-        value = kind(text)
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-        return value
-
-    return parse
-
-
 def parse_args(argv: list[str] | None = None) -> StorageBenchOptions:
     """Command-line options of ``odyssey bench-storage`` as a ``StorageBenchOptions``."""
     defaults = StorageBenchOptions()
     parser = argparse.ArgumentParser(prog="odyssey bench-storage", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--players", type=_positive(int), default=defaults.players,
+    parser.add_argument("--players", type=positive(int), default=defaults.players,
                         help="online players (default %(default)s)")
-    parser.add_argument("--maps", type=_positive(int), default=defaults.maps,
+    parser.add_argument("--maps", type=positive(int), default=defaults.maps,
                         help="maps the players are spread over evenly (default %(default)s)")
-    parser.add_argument("--seconds", type=_positive(float), default=defaults.seconds,
+    parser.add_argument("--seconds", type=positive(float), default=defaults.seconds,
                         help="measured time (default %(default)s)")
-    parser.add_argument("--rate", type=_positive(float), default=defaults.rate,
+    parser.add_argument("--rate", type=positive(float), default=defaults.rate,
                         help="checkpoint writes per player per second (default %(default)s)")
-    parser.add_argument("--turn-ms", type=_positive(float), default=defaults.turn_ms,
+    parser.add_argument("--turn-ms", type=positive(float), default=defaults.turn_ms,
                         help="how often a storage turn happens (default %(default)s)")
     parser.add_argument("--max", action="store_true",
                         help="ignore the rate: run turns back to back to find the capacity")
