@@ -49,6 +49,8 @@ WIN_SHOP_EDITOR = "winShopEditor"
 WIN_ITEM_EDITOR = "winItemEditor"
 WIN_NPC_EDITOR = "winNPCEditor"
 WIN_SCRIPT_EDITOR = "winScriptEditor"
+WIN_RECYCLE = "winRecycle"
+WIN_REPAIR = "winRepair"
 
 # --- chat colours and channels used by the rules -----------------------------
 CHANNEL_GENERAL = 0
@@ -62,8 +64,16 @@ COLOR_RED = "#ff0000"  # command errors and usage notices
 COLOR_MAGENTA = "#ff00ff"  # global chat, "map is full"
 COLOR_GREEN = "#00ff00"  # whispers
 COLOR_BLUE = "#0000ff"  # /setaccess confirmation
+COLOR_CYAN = "#00ffff"  # "you cannot use this item", spells
+COLOR_SIENNA = "#a0522d"  # level-up notices
 
 SOUND_MAP_CHANGE = 0
+SOUND_HIT = 1
+SOUND_NPC_DEATH = 2
+SOUND_PLAYER_DEATH = 3
+SOUND_MISS = 4
+
+SHOT_STEP_MS = 150  # 127 `speed` is always this (PROTOCOL 5.10)
 
 
 def encode(packet: dict[str, Any]) -> bytes:
@@ -180,3 +190,92 @@ def shots(map_id: int, shot_slots: list) -> dict:
 def script_for_editing(name: str, script: str) -> dict:
     """138: a script's text for the editor ("" if there is none)."""
     return {"type": 138, "name": name, "script": script}
+
+
+def player_attack(player_id: int, speed: int = 1000) -> dict:
+    """116: a player's attack animation."""
+    return {"type": 116, "player_id": player_id, "speed": speed}
+
+
+def npc_attack(map_id: int, slot_id: int, speed: int = 1000) -> dict:
+    """117: an NPC's attack animation."""
+    return {"type": 117, "map_id": map_id, "slot_id": slot_id, "speed": speed}
+
+
+def npc_moved(map_id: int, slot_id: int, x: int, y: int, direction: int, speed: Any) -> dict:
+    """118: an NPC steps from (x, y) in ``dir`` taking ``speed`` ms, or only turns (speed 0)."""
+    return {"type": 118, "map_id": map_id, "slot_id": slot_id, "x": x, "y": y, "dir": direction,
+            "speed": speed}
+
+
+def inventory_slot(player_id: int, slot_id: int, slot: dict) -> dict:
+    """119: one inventory slot, to its owner."""
+    return {"type": 119, "player_id": player_id, "slot_id": slot_id,
+            "inv": {"item_id": slot["item_id"], "amount": slot["amount"], "uses": slot["uses"]}}
+
+
+def player_vitals(player_id: int, player: dict) -> dict:
+    """120: a player's current and max vitals."""
+    return {"type": 120, "player_id": player_id, "vitals": dict(player["vitals"]),
+            "max_vitals": dict(player["max_vitals"])}
+
+
+def npc_vitals(map_id: int, slot_id: int, vitals: dict, max_vitals: dict) -> dict:
+    """121: an NPC's vitals; max_vitals are its definition's."""
+    return {"type": 121, "map_id": map_id, "slot_id": slot_id, "vitals": dict(vitals),
+            "max_vitals": dict(max_vitals)}
+
+
+def shot(map_id: int, slot_id: int, shot_slot: dict) -> dict:
+    """126 single: one projectile slot (fired or removed)."""
+    return {"type": 126, "map_id": map_id, "slot_id": slot_id, "map_shots": shot_slot}
+
+
+def shot_step(map_id: int, slot_id: int, x: int, y: int, direction: int) -> dict:
+    """127: a projectile moved to the **new** tile (x, y)."""
+    return {"type": 127, "map_id": map_id, "slot_id": slot_id, "x": x, "y": y, "dir": direction,
+            "speed": SHOT_STEP_MS}
+
+
+def _text(text: str, color: str, x: int = 0, y: int = 0) -> dict:
+    return {"text": text, "color": color, "x": x, "y": y}
+
+
+def tile_text(map_id: int, text: str, color: str, x: int, y: int) -> dict:
+    """130: floating text on a tile."""
+    return {"type": 130, "map_id": map_id, "map_text": _text(text, color, x, y)}
+
+
+def player_text(map_id: int, player_id: int, text: str, color: str) -> dict:
+    """131: floating text over a player."""
+    return {"type": 131, "map_id": map_id, "player_id": player_id, "map_text": _text(text, color)}
+
+
+def npc_text(map_id: int, slot_id: int, text: str, color: str) -> dict:
+    """132: floating text over an NPC."""
+    return {"type": 132, "map_id": map_id, "slot_id": slot_id, "map_text": _text(text, color)}
+
+
+def _effect(sprite: int, x: int, y: int) -> dict:
+    return {"sprite": sprite, "x": x, "y": y}
+
+
+def player_effect(player_id: int, sprite: int, x: int, y: int, speed: int = 500) -> dict:
+    """133: an effect on a player."""
+    return {"type": 133, "player_id": player_id, "map_effect": _effect(sprite, x, y), "speed": speed}
+
+
+def npc_effect(map_id: int, slot_id: int, sprite: int, x: int, y: int, speed: int = 500) -> dict:
+    """134: an effect on an NPC."""
+    return {"type": 134, "map_id": map_id, "slot_id": slot_id, "map_effect": _effect(sprite, x, y),
+            "speed": speed}
+
+
+def map_effect(map_id: int, sprite: int, x: int, y: int, speed: int = 500) -> dict:
+    """135: an effect on the map."""
+    return {"type": 135, "map_id": map_id, "map_effect": _effect(sprite, x, y), "speed": speed}
+
+
+def experience(player_id: int, exp: int) -> dict:
+    """137: the player's new exp total."""
+    return {"type": 137, "player_id": player_id, "exp": exp}

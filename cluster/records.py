@@ -131,3 +131,19 @@ def empty_door() -> dict:
 
 def empty_shot() -> dict:
     return {"shooter_type": 0, "shooter_id": -1, "item_id": -1, "pos": position()}
+
+
+# --- hidden runtime state (PROTOCOL 4.4): never sent to the client ---------------
+def npc_state() -> dict:
+    """What a map keeps per NPC slot besides the visible slot and its aggro table."""
+    return {"next_tick_ms": 0, "respawn_at_ms": 0, "tile": "", "speed_modifier": 0, "data": {}}
+
+
+def shot_state() -> dict:
+    """A projectile's hidden fields: its next step, the steps left and its current tile."""
+    return {"next_tick_ms": 0, "moves_left": 0, "x": 0, "y": 0, "dir": 0}
+
+
+def item_spawn_state() -> dict:
+    """An item-spawn tile (type 4): its map-item slot (-1: none present) and when it may respawn."""
+    return {"slot": -1, "respawn_at_s": 0.0}

@@ -124,7 +124,7 @@ class MapWorker:
         log.info("map %s loaded (epoch %s, %d players re-joining)", map_id, epoch, len(players))
         effects = Effects()
         for pid, char_key, record in players:
-            presence.join(runtime, effects, pid, char_key, record, self.ctx.shops)
+            presence.join(runtime, effects, pid, char_key, record, self.ctx)
         self.emit(runtime, effects)
         self.touched.add(map_id)
         for command in loading.buffered:
@@ -146,13 +146,13 @@ class MapWorker:
     def on_join(self, runtime: MapRuntime, seq: int, pid: int, char_key: list, record: dict) -> None:
         self.last_seq[runtime.map_id] = seq
         effects = Effects()
-        presence.join(runtime, effects, pid, char_key, record, self.ctx.shops)
+        presence.join(runtime, effects, pid, char_key, record, self.ctx)
         self.emit(runtime, effects)
 
     def on_leave(self, runtime: MapRuntime, seq: int, pid: int) -> None:
         self.last_seq[runtime.map_id] = seq
         effects = Effects()
-        if presence.disconnect(runtime, effects, pid) is None:
+        if presence.disconnect(runtime, effects, pid, self.ctx) is None:
             self.link.queue([wire.SAVE_PLAYER, pid, None, runtime.map_id, runtime.epoch, None, True])
         self.emit(runtime, effects)
 

@@ -24,6 +24,7 @@ class PlayerOnMap:
     step_credit: float = -1.0  # steps the player may take now (-1: not yet set, i.e. a full burst)
     credit_at_ms: int = 0
     flags: dict = field(default_factory=dict)  # per-visit flags (treasure)
+    pending_warp: int | None = None  # a script's warpCharacter to this map, done in the event pass
 
 
     def may_step(self, now_ms: int, interval_ms: int, burst: int) -> bool:
@@ -71,9 +72,25 @@ class Effects:
     def to_everyone(self, packet: dict) -> None:
         self.messages.append((EVERYONE, packet))
 
+    def absorb(self, other: "Effects") -> None:
+        """Append everything ``other`` decided, in order (a script hook's packets)."""
+        for name in ("messages", "transfers", "saves", "closes", "settings", "located", "requests"):
+            getattr(self, name).extend(getattr(other, name))
+
 
 def _runtime_default(name: str, count: int, make) -> Any:
     return field(default_factory=lambda: [make() for _ in range(count)])
+
+
+def is_alive(record: dict) -> bool:
+    """A player (or NPC slot) record with hp above 0."""
+    hp = record.get("vitals", {}).get("hp", 0)
+    return isinstance(hp, (int, float)) and hp > 0
+
+
+# What ``MapRuntime.snapshot`` checkpoints: fixed-length slot lists, then keyed tables.
+SLOT_TABLES = ("items", "npcs", "doors", "door_close_at", "shots", "aggro", "npc_state", "shot_state")
+KEYED_TABLES = ("meta", "item_spawns", "flags")
 
 
 @dataclass
@@ -89,6 +106,11 @@ class MapRuntime:
     shots: list = _runtime_default("shots", records.SHOT_SLOTS, records.empty_shot)
     aggro: list = _runtime_default("aggro", records.NPC_SLOTS, dict)  # per NPC slot: pid → aggro
     meta: dict = field(default_factory=dict)
+    # Hidden state of PROTOCOL 4.4, checkpointed with the rest.
+    npc_state: list = _runtime_default("npc_state", records.NPC_SLOTS, records.npc_state)
+    shot_state: list = _runtime_default("shot_state", records.SHOT_SLOTS, records.shot_state)
+    item_spawns: dict = field(default_factory=dict)  # "x:y" of a type-4 tile → records.item_spawn_state()
+    flags: dict = field(default_factory=dict)  # the map's script flags (getMapFlag / setMapFlag)
     players: dict = field(default_factory=dict)  # pid → PlayerOnMap, in join order
     dirty: bool = False  # the runtime slots changed since the last checkpoint
     changed_players: set = field(default_factory=set)  # pids whose record changed since then
@@ -101,17 +123,19 @@ class MapRuntime:
     # --- persistence -----------------------------------------------------------
     def snapshot(self) -> dict:
         """The runtime part that storage checkpoints."""
-        return {"items": self.items, "npcs": self.npcs, "doors": self.doors,
-                "door_close_at": self.door_close_at, "shots": self.shots, "aggro": self.aggro,
-                "meta": self.meta}
+        return {name: getattr(self, name) for name in SLOT_TABLES + KEYED_TABLES}
 
     def restore(self, runtime: dict | None) -> None:
+        """Take a checkpoint's state; a table of the wrong shape (an older checkpoint) keeps its default."""
         if not runtime:
             return
-        for name in ("items", "npcs", "doors", "door_close_at", "shots", "aggro", "meta"):
+        for name in SLOT_TABLES:
             value = runtime.get(name)
-            if value is not None and (name == "meta" or len(value) == len(getattr(self, name))):
+            if isinstance(value, list) and len(value) == len(getattr(self, name)):
                 setattr(self, name, value)
+        for name in KEYED_TABLES:
+            if isinstance(runtime.get(name), dict):
+                setattr(self, name, runtime[name])
         if not all(isinstance(table, dict) for table in self.aggro):
             self.aggro = [{} for _ in range(records.NPC_SLOTS)]  # a checkpoint from before aggro
 
@@ -124,6 +148,38 @@ class MapRuntime:
 
     def door_open_at(self, x: int, y: int) -> bool:
         return any(door["x"] == x and door["y"] == y for door in self.doors)
+
+    def in_bounds(self, x, y) -> bool:
+        return (type(x) is int and type(y) is int
+                and 0 <= x < records.MAP_SIZE and 0 <= y < records.MAP_SIZE)
+
+    def npc_alive(self, slot: int) -> bool:
+        npc = self.npcs[slot]
+        return npc.get("npc_id", -1) > -1 and npc["vitals"].get("hp", 0) > 0
+
+    def npc_at(self, x: int, y: int) -> int:
+        """The slot of a living NPC on (x, y), or -1."""
+        for slot, npc in enumerate(self.npcs):
+            if self.npc_alive(slot) and npc["pos"]["x"] == x and npc["pos"]["y"] == y:
+                return slot
+        return -1
+
+    def players_at(self, x: int, y: int) -> list[PlayerOnMap]:
+        """Players standing on (x, y), dead ones included, in join order."""
+        return [p for p in self.players.values() if p.record["pos"]["x"] == x and p.record["pos"]["y"] == y]
+
+    def tile_occupied(self, x: int, y: int) -> bool:
+        """A living NPC or a living player stands there (what NPCs need free, 5.5)."""
+        return self.npc_at(x, y) > -1 or any(is_alive(p.record) for p in self.players_at(x, y))
+
+    def place_item(self, item_id: int, amount: int, uses: int, x: int, y: int) -> int:
+        """Put an item in the first free map-item slot; its slot, or -1 when all 200 are taken."""
+        for slot, item in enumerate(self.items):
+            if item.get("item_id", -1) < 0:
+                self.items[slot] = {"item_id": item_id, "amount": amount, "uses": uses, "x": x, "y": y}
+                self.dirty = True
+                return slot
+        return -1
 
     # --- doors (PROTOCOL 5.2.2) ------------------------------------------------
     def open_door(self, x: int, y: int, now_s: float, duration_s: float = 10.0) -> bool:

@@ -15,7 +15,7 @@ SHOP_COLOR = "#d3d3d3"
 
 def join(runtime, effects, pid, name, x=3, y=4, direction=1, shops=()):
     record = character(name, x, y, map_id=runtime.map_id, direction=direction)
-    presence.join(runtime, effects, pid, [500 + pid, 0], record, list(shops))
+    presence.join(runtime, effects, pid, [500 + pid, 0], record, context(shops=list(shops)))
     return record
 
 
@@ -128,7 +128,7 @@ def test_leave_sequence_on_a_shop_map():
                            map_id=6)
     runtime.record["shop_id"] = 0
     effects = Effects()
-    presence.leave(runtime, effects, 2, 4, SHOPS)
+    presence.leave(runtime, effects, 2, 4, context(shops=SHOPS))
     for pid in (1, 3):
         assert received(effects, pid) == [{"type": 111, "player_id": 2, "map_id": 6}]
     assert received(effects, 2) == [
@@ -145,7 +145,7 @@ def test_leave_sequence_on_a_shop_map():
 def test_leave_without_shop_has_no_farewell():
     runtime = runtime_with((1, character("Ann", 1, 1)), (2, character("Bob", 2, 2)))
     effects = Effects()
-    presence.leave(runtime, effects, 2, 4, SHOPS)
+    presence.leave(runtime, effects, 2, 4, context(shops=SHOPS))
     assert received(effects, 2) == [{"type": 123, "sound_id": 0}]
 
 
@@ -167,7 +167,7 @@ def test_leaver_gets_no_later_broadcast_from_the_old_map():
 def test_leave_of_an_absent_player_does_nothing():
     runtime = runtime_with((1, character("Ann", 1, 1)))
     effects = Effects()
-    presence.leave(runtime, effects, 42, 3, SHOPS)
+    presence.leave(runtime, effects, 42, 3, context(shops=SHOPS))
     assert effects.messages == [] and effects.transfers == [] and effects.saves == []
 
 
@@ -177,7 +177,7 @@ def test_disconnect_tells_the_map_and_everyone_and_saves():
     runtime = runtime_with((1, character("Ann", 1, 1, map_id=5)), (2, character("Bob", 7, 8, map_id=5)), map_id=5)
     runtime.record["boot_map"] = {"x": 2, "y": 3, "dir": 0, "map_id": 1}
     effects = Effects()
-    player = presence.disconnect(runtime, effects, 2)
+    player = presence.disconnect(runtime, effects, 2, context())
     assert player is not None and player.pid == 2
     assert effects.messages[0] == ((1,), {"type": 111, "player_id": 2, "map_id": 5})
     recipients, notice = effects.messages[1]
@@ -196,7 +196,7 @@ def test_disconnect_without_boot_map_keeps_the_position():
     runtime = runtime_with((2, character("Bob", 7, 8, map_id=5)), map_id=5)
     runtime.record["boot_map"] = {"x": 0, "y": 0, "dir": 0, "map_id": -1}
     effects = Effects()
-    player = presence.disconnect(runtime, effects, 2)
+    player = presence.disconnect(runtime, effects, 2, context())
     pos = player.record["pos"]
     assert (pos["x"], pos["y"], pos["map_id"]) == (7, 8, 5)
     assert effects.saves == [(player, True)]
@@ -207,12 +207,12 @@ def test_disconnect_without_boot_map_keeps_the_position():
 def test_boot_map_zero_counts():
     runtime = runtime_with((2, character("Bob", 7, 8, map_id=5)), map_id=5)
     runtime.record["boot_map"] = {"x": 4, "y": 4, "dir": 0, "map_id": 0}
-    player = presence.disconnect(runtime, Effects(), 2)
+    player = presence.disconnect(runtime, Effects(), 2, context())
     assert player.record["pos"]["map_id"] == 0 and (player.record["pos"]["x"], player.record["pos"]["y"]) == (4, 4)
 
 
 def test_disconnect_of_an_absent_player():
     runtime = runtime_with()
     effects = Effects()
-    assert presence.disconnect(runtime, effects, 3) is None
+    assert presence.disconnect(runtime, effects, 3, context()) is None
     assert effects.messages == [] and effects.saves == []

@@ -1,7 +1,23 @@
-"""What a rule may know beyond its map: the time, settings and world lists."""
+"""What a rule may know beyond its map: the time, settings, world lists and the script hooks."""
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
+from typing import Any
+
+
+class NoScripts:
+    """The hooks of a world without scripts: no hook exists, so every rule runs its default."""
+
+    def has(self, script: str, functions: str | tuple) -> bool:
+        return False
+
+    def call(self, ctx: "RuleContext", runtime, effects, script: str, functions: str | tuple,
+             args: tuple) -> Any:
+        return None
+
+
+NO_SCRIPTS = NoScripts()
 
 
 @dataclass(slots=True)
@@ -15,4 +31,55 @@ class RuleContext:
     shops: list = field(default_factory=list)
     items: list = field(default_factory=list)  # item definitions (4.5), indexed by item id
     npcs: list = field(default_factory=list)  # NPC definitions (4.5), indexed by NPC id
-    professions: list = field(default_factory=list)  # profession records (4.5), for /who
+    professions: list = field(default_factory=list)  # profession records (4.5)
+    # Where a dead player revives when his map has no death_map (cluster.toml [game]).
+    revive_map_id: int = 0
+    revive_x: int = 5
+    revive_y: int = 5
+    hooks: Any = NO_SCRIPTS  # scripting.hooks.ScriptHooks on a worker: has() and call()
+    rng: random.Random = field(default_factory=random.Random)  # every chance roll of the rules
+
+    @property
+    def now_s(self) -> float:
+        return self.now_ms / 1000
+
+    def item(self, item_id: Any) -> dict | None:
+        """The item definition, or None for -1, a bad id or one past the list."""
+        return _entry(self.items, item_id)
+
+    def npc(self, npc_id: Any) -> dict | None:
+        return _entry(self.npcs, npc_id)
+
+    def profession(self, profession_id: Any) -> dict | None:
+        return _entry(self.professions, profession_id)
+
+    def shop(self, shop_id: Any) -> dict | None:
+        return _entry(self.shops, shop_id)
+
+
+def _entry(entries: list, index: Any) -> dict | None:
+    if type(index) is not int or not 0 <= index < len(entries):
+        return None
+    entry = entries[index]
+    return entry if isinstance(entry, dict) else None
+
+
+def run_hook(ctx: RuleContext, runtime, effects, script: str, functions: str | tuple, *args) -> Any:
+    """Call the first of ``functions`` that ``script`` defines (PROTOCOL 6.2).
+
+    Returns what the hook returned, or None when there is no such hook or it
+    failed (it was then logged, and its packets were discarded). The packets
+    of a hook that succeeded are already in ``effects``, before anything the
+    rule adds after the call.
+    """
+    return ctx.hooks.call(ctx, runtime, effects, script, functions, args)
+
+
+def hook_overrides(ctx: RuleContext, runtime, effects, script: str, functions: str | tuple, *args) -> bool:
+    """``run_hook``, and True when it returned 1: "skip the default behaviour" (6.1)."""
+    result = run_hook(ctx, runtime, effects, script, functions, *args)
+    return type(result) in (int, bool) and result == 1
+
+
+def has_hook(ctx: RuleContext, script: str, functions: str | tuple) -> bool:
+    return ctx.hooks.has(script, functions)

@@ -122,7 +122,7 @@ def _cross_edge(runtime, effects, player, to_x, to_y, relay, ctx) -> None:
         pos = player.record["pos"]
         pos["x"], pos["y"] = landing(min(max(to_x, 0), records.MAP_SIZE - 1),
                                      min(max(to_y, 0), records.MAP_SIZE - 1))
-        presence.leave(runtime, effects, player.pid, target, ctx.shops)
+        presence.leave(runtime, effects, player.pid, target, ctx)
         return
     bounce(effects, player)
 
@@ -136,7 +136,7 @@ def _warp(runtime, effects, player, data: dict, relay: dict, ctx: RuleContext) -
     pos = player.record["pos"]
     pos["x"], pos["y"] = data["x"], data["y"]
     if target != runtime.map_id:
-        presence.leave(runtime, effects, player.pid, target, ctx.shops)
+        presence.leave(runtime, effects, player.pid, target, ctx)
     else:
         effects.to(runtime.pids(), packets.spawn_player(player.pid, player.record))
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from cluster import packets, records
+from workers.rules.context import RuleContext, hook_overrides, run_hook
 from workers.rules.stats import reload_packet
 from workers.runtime import Effects, MapRuntime, PlayerOnMap, Transfer
 
@@ -28,13 +29,17 @@ def _shop_line(runtime: MapRuntime, shops: list, say_key: str) -> dict | None:
 
 
 def join(runtime: MapRuntime, effects: Effects, pid: int, char_key: list, record: dict,
-         shops: list) -> None:
-    """The map join sequence, with the newcomer's own record (fixes 8.46)."""
+         ctx: RuleContext) -> None:
+    """The map join sequence, with the newcomer's own record (fixes 8.46).
+
+    The ``joinmap`` hook gets the id as an int (the original passed a string: 8.63).
+    """
     if pid in runtime.players:
         return  # already here (a re-sent JOIN after a failover)
     _clamp_position(runtime, record)
     newcomer = PlayerOnMap(pid, char_key, record)  # fresh per-visit flags (step 1)
-    greeting = _shop_line(runtime, shops, "join_say")
+    run_hook(ctx, runtime, effects, "joinmap", "joinmap", pid)
+    greeting = _shop_line(runtime, ctx.shops, "join_say")
     if greeting:
         effects.to_player(pid, greeting)
     runtime.players[pid] = newcomer
@@ -58,24 +63,36 @@ def join(runtime: MapRuntime, effects: Effects, pid: int, char_key: list, record
         effects.to_player(pid, packets.player_moved(other.pid, pos["x"], pos["y"], pos["dir"], 0))
 
 
-def leave(runtime: MapRuntime, effects: Effects, pid: int, to_map: int, shops: list) -> None:
-    """Leave for another map (5.1.4); the player stops hearing this map at once (fixes 8.45)."""
+def leave(runtime: MapRuntime, effects: Effects, pid: int, to_map: int, ctx: RuleContext) -> bool:
+    """Leave for another map (5.1.4); the player stops hearing this map at once (fixes 8.45).
+
+    False when he stays: not on this map, or the ``leavemap`` hook returned 1.
+    """
+    if pid not in runtime.players or hook_overrides(ctx, runtime, effects, "leavemap", "leavemap", pid, to_map):
+        return False
     player = runtime.players.pop(pid, None)
     if player is None:
-        return
+        return False  # the hook moved him already
     runtime.changed_players.discard(pid)
     effects.to(runtime.pids(), packets.despawn_player(pid, runtime.map_id))
-    farewell = _shop_line(runtime, shops, "leave_say")
+    farewell = _shop_line(runtime, ctx.shops, "leave_say")
     if farewell:
         effects.to_player(pid, farewell)
     player.record["pos"]["map_id"] = to_map
     effects.saves.append((player, False))
     effects.to_player(pid, packets.sound(packets.SOUND_MAP_CHANGE))
     effects.transfers.append(Transfer(pid, player.char_key, to_map, player.record))
+    return True
 
 
-def disconnect(runtime: MapRuntime, effects: Effects, pid: int) -> PlayerOnMap | None:
-    """The session ended (5.1.5): tell the map and everyone, place at the boot map, save."""
+def disconnect(runtime: MapRuntime, effects: Effects, pid: int, ctx: RuleContext) -> PlayerOnMap | None:
+    """The session ended (5.1.5): tell the map and everyone, place at the boot map, save.
+
+    The ``leavemap`` hook hears it with newMap -1; its override is ignored.
+    """
+    if pid not in runtime.players:
+        return None
+    run_hook(ctx, runtime, effects, "leavemap", "leavemap", pid, -1)
     player = runtime.players.pop(pid, None)
     if player is None:
         return None

@@ -47,7 +47,7 @@ def warp(runtime: MapRuntime, effects: Effects, pid: int, to_map: int, x: int, y
     if to_map == runtime.map_id:
         effects.to(runtime.pids(), packets.spawn_player(pid, player.record))
     else:
-        presence.leave(runtime, effects, pid, to_map, ctx.shops)
+        presence.leave(runtime, effects, pid, to_map, ctx)
 
 
 def copy_map(runtime: MapRuntime, effects: Effects, pid: int, other_id: int, record: dict | None,
