@@ -54,7 +54,7 @@ class Broker(Leases, Lookups):
             wire.ADMIN_REPLY: self.on_admin_reply, wire.FOR_PLAYER: self.on_for_player,
             wire.WHISPER: self.on_whisper, wire.WHO: self.on_who, wire.WARPTO: self.on_warpto,
             wire.LOCATED: self.on_located, wire.FOR_MAP: self.on_for_map,
-            wire.RESOURCE_CHANGED: self.on_resource_changed,
+            wire.RESOURCE_CHANGED: self.on_resource_changed, wire.SCRIPT_CHANGED: self.on_script_changed,
             wire.RELOAD_WORLD: self.on_reload_world,
             wire.TRANSFER: self.on_transfer, wire.DONE: self.on_done, wire.RELEASE: self.on_release,
         }
@@ -293,6 +293,10 @@ class Broker(Leases, Lookups):
     def on_resource_changed(self, node, kind, index, record) -> None:
         for worker in self.live_workers():
             self.send(worker.name, [wire.RESOURCE, kind, index, record])
+
+    def on_script_changed(self, node, name, text) -> None:
+        for worker in self.live_workers():
+            self.send(worker.name, [wire.SCRIPT_UPDATE, name, text])
 
     def on_for_player(self, node, pid, kind, args) -> None:
         session = self.by_pid.get(pid)

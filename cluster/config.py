@@ -101,6 +101,23 @@ class GameSection:
     # Steps a player may take back to back (network jitter bunches a steady walker's
     # steps together); the average rate above still holds.
     step_burst: int = 2
+    # Where a dead player revives when his map's death_map names no map (PROTOCOL 5.7).
+    revive_map_id: int = 0
+    revive_x: int = 5
+    revive_y: int = 5
+    # How long a door opened by walking, a trigger without cooldown or a key stays open (s).
+    door_seconds: int = 10
+
+
+@dataclass(slots=True)
+class ScriptingSection:
+    """Admin scripts in the map workers (PROTOCOL 6)."""
+    # Wall-clock budget of one hook call; a hook that runs longer is stopped and
+    # its packets are discarded (the default behaviour runs).
+    budget_ms: int = 50
+    # Address-space limit of a map worker, so a script's huge allocation fails
+    # inside the script instead of exhausting the machine. 0 = no limit.
+    memory_limit_mb: int = 2048
 
 
 @dataclass(slots=True)
@@ -124,6 +141,7 @@ class Config:
     storage: StorageSection = field(default_factory=StorageSection)
     world: WorldSection = field(default_factory=WorldSection)
     game: GameSection = field(default_factory=GameSection)
+    scripting: ScriptingSection = field(default_factory=ScriptingSection)
     nodes: list[NodeEntry] = field(default_factory=list)
     base_dir: Path = field(default_factory=Path.cwd)  # the config file's directory
 
@@ -163,6 +181,9 @@ _RANGES: dict[str, tuple[int, int]] = {
     "nodes.port": (0, 65535),
     "heartbeat.liveness": (1, 100),
     "heartbeat.interval_ms": (10, 600_000),
+    "game.revive_x": (0, 11),
+    "game.revive_y": (0, 11),
+    "scripting.budget_ms": (1, 10_000),
 }
 
 

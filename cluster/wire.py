@@ -46,6 +46,7 @@ Storage → broker
     FOR_PLAYER pid, kind, args                           deliver [kind, map, seq, pid, *args] to the player's map
     FOR_MAP   map_id, kind, args                         deliver [kind, map_id, seq, *args] to the map's owner
     RESOURCE_CHANGED kind, index, record                 an editor changed a resource list entry
+    SCRIPT_CHANGED name, text                            a script was saved ("" = deleted)
     RELOAD_WORLD                                         the world was replaced: reload every map
 Broker → map worker
     GRANT     map_id, epoch, [pid...]                    you own map_id; re-join these players
@@ -62,6 +63,7 @@ Broker → map worker
     SCRIPT    map_id, seq, pid, name, text               (from storage) for /editscript
     MAP_SAVED map_id, seq, pid, record                   (from storage) the editor's map is on disk: apply it
     RESOURCE  kind, index, record                        a resource list entry changed (to every worker)
+    SCRIPT_UPDATE name, text                             a script changed: reload it ("" = delete it)
     RELOAD    map_id                                     checkpoint and release the map (it is reloaded)
     MAP_LOADED map_id, epoch, map, runtime|None, [[pid, char_key, record]...], world  (from storage, via TO)
 Map worker → broker
@@ -121,6 +123,8 @@ MAP_SAVED = "MAP_SAVED"
 FOR_MAP = "FOR_MAP"
 RESOURCE_CHANGED = "RESOURCE_CHANGED"
 RESOURCE = "RESOURCE"
+SCRIPT_CHANGED = "SCRIPT_CHANGED"
+SCRIPT_UPDATE = "SCRIPT_UPDATE"
 UPDATE = "UPDATE"
 RELOAD_WORLD = "RELOAD_WORLD"
 RELOAD = "RELOAD"

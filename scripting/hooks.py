@@ -117,7 +117,7 @@ class ScriptHooks:
         return result
 
     def _failed(self, script: str, function: str, error: ScriptError) -> None:
-        if "budget" in str(error):
+        if error.timed_out:
             self.timeouts += 1
         else:
             self.errors += 1

@@ -8,22 +8,34 @@ with a wall-clock budget and a recursion cap (PROTOCOL.md section 6.1).
 
 What a script may use: safe builtins only (no ``open``, ``eval``, ``type``),
 ``import`` of ``game`` (the API object handed to ``load``), ``random``,
-``math`` and ``time``; no name or attribute starting with ``_``; ``print``
-is accepted and its output dropped.
+``math`` and ``time`` only (any other import is refused at compile time, with
+its line); no name or attribute starting with ``_``; ``print`` is accepted
+and its output dropped. Python's own compile errors (``return`` outside a
+function) are ScriptErrors too.
+
+C-level work the time budget cannot interrupt is bounded before it starts
+(``scripting.limits``): ``*``, ``**``, ``<<`` and ``%`` (and ``*=``, ``**=``,
+``<<=``, ``%=``) are compiled into guarded calls, f-string widths are checked,
+the allocating ``str`` methods (``ljust``, ``rjust``, ``center``, ``zfill``,
+``expandtabs``, ``replace``, ``join``), ``int.to_bytes``, ``pow`` and ``sum``
+are guarded, and ``math``, ``random`` and ``time`` are guarded copies (no
+``time.sleep``). ``str.format`` / ``format_map`` are refused outright by
+RestrictedPython.
 
 Limitations, by design of an in-process sandbox:
 * The time budget uses ``SIGALRM`` and so works only in the main thread;
   elsewhere hooks run without a budget. A blocking C call (a huge ``sorted``)
   is only interrupted when it returns to Python bytecode.
-* Memory is not limited: ``[0] * 10**10`` allocates or raises MemoryError
-  (reported as a ScriptError). Only ``range`` is capped at RANGE_LIMIT items.
-* ``random`` is the real module, so ``random.seed`` affects the process.
+* Memory grown step by step (``s = s + s`` in a loop) is stopped by the time
+  budget or, once the worker called ``limit_memory``, by a MemoryError that
+  is reported as a ScriptError like any other.
+* ``random`` shares the process's generator, so ``random.seed`` in one
+  script affects the others (the rules roll with their own ``ctx.rng``).
 """
 
-import math
-import operator
-import random
+import ast
 import re
+import resource
 import signal
 import sys
 import threading
@@ -35,9 +47,12 @@ from RestrictedPython.Eval import default_guarded_getitem
 from RestrictedPython.Guards import (
     full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence,
     safer_getattr)
-from RestrictedPython.transformer import RestrictingNodeTransformer
+from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 
-RANGE_LIMIT = 1_000_000
+from scripting import limits
+
+RANGE_LIMIT = limits.SIZE_LIMIT
+SCRIPT_MODULES = ("game", "random", "math", "time")
 RECURSION_HEADROOM = 200
 DEFAULT_BUDGET_MS = 50
 # After the budget, keep interrupting every 10 ms in case a handler swallowed it.
@@ -47,11 +62,16 @@ _ERROR_LINE = re.compile(r"^Line (\d+):")
 
 
 class ScriptError(Exception):
-    """A script failed to compile, load or run; ``line`` is in its source."""
+    """A script failed to compile, load or run; ``line`` is in its source.
 
-    def __init__(self, script: str, message: str, line: int | None = None):
+    ``timed_out`` is True when the time budget stopped it (the hook runner
+    counts those apart from errors).
+    """
+
+    def __init__(self, script: str, message: str, line: int | None = None, timed_out: bool = False):
         self.script = script
         self.line = line
+        self.timed_out = timed_out
         where = f" line {line}" if line is not None else ""
         super().__init__(f"script {script!r}{where}: {message}")
 
@@ -64,10 +84,53 @@ class _ScriptTimeout(BaseException):
     """
 
 
+# Binary operators that can build a huge object in one C call → their guard in the scope.
+_GUARDED_OPERATORS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
+
+
 class _SandboxPolicy(RestrictingNodeTransformer):
     """RestrictedPython's rules, plus: no bare ``except:`` and no
     ``return``/``break``/``continue`` in ``finally``, which could swallow
-    the timeout."""
+    the timeout; the size-guarded operators and f-string formats of
+    ``scripting.limits``."""
+
+    def visit_Import(self, node: ast.Import) -> AST:
+        for alias in node.names:
+            self._check_module(node, alias.name)
+        return super().visit_Import(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> AST:
+        if node.level:
+            self.error(node, "Relative imports are not allowed.")
+        self._check_module(node, node.module or "")
+        return super().visit_ImportFrom(node)
+
+    def _check_module(self, node: AST, name: str) -> None:
+        """Refused at compile time, so the script editor hears the line (the guarded
+        ``__import__`` refuses them again at run time)."""
+        if name not in SCRIPT_MODULES:
+            self.error(node, f"import of {name!r} is not allowed; scripts may import "
+                             f"{', '.join(SCRIPT_MODULES)}.")
+
+    def visit_BinOp(self, node: ast.BinOp) -> AST:
+        node = self.node_contents_visit(node)
+        guard = _GUARDED_OPERATORS.get(type(node.op))
+        if guard is None:
+            return node
+        call = ast.Call(func=ast.Name(guard, ast.Load()), args=[node.left, node.right], keywords=[])
+        copy_locations(call, node)
+        return call
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> AST:
+        """``{value!r:>{width}}`` → ``{_format_(value, conversion, spec)}``: the spec is checked first."""
+        node = self.node_contents_visit(node)
+        spec = node.format_spec if node.format_spec is not None else ast.Constant("")
+        call = ast.Call(func=ast.Name("_format_", ast.Load()),
+                        args=[node.value, ast.Constant(node.conversion), spec], keywords=[])
+        replaced = ast.FormattedValue(value=call, conversion=-1, format_spec=None)
+        copy_locations(call, node)
+        copy_locations(replaced, node)
+        return replaced
 
     def visit_ExceptHandler(self, node: ExceptHandler) -> AST:
         if node.type is None:
@@ -82,10 +145,9 @@ class _SandboxPolicy(RestrictingNodeTransformer):
         return super().visit_Try(node)
 
 
-def _guarded_getattr(obj, name, default=None):
-    if name in _DENIED_ATTRIBUTES:
-        raise AttributeError(f'"{name}" is a restricted name')
-    return safer_getattr(obj, name, default)
+def _guarded_getattr(obj, name):
+    """``obj.name`` in a script (RestrictedPython's ``_getattr_``); a missing one raises."""
+    return _guarded_getattr_raise(obj, name)
 
 
 def _guarded_getattr_raise(obj, name, *default):
@@ -97,7 +159,7 @@ def _guarded_getattr_raise(obj, name, *default):
         if default:
             return default[0]
         raise AttributeError(name)
-    return value
+    return limits.sized_method(obj, name, value)
 
 
 _MISSING = object()
@@ -129,19 +191,6 @@ def _guarded_getiter(obj):
     return obj
 
 
-_INPLACE_OPERATORS = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul,
-    "/=": operator.itruediv, "//=": operator.ifloordiv, "%=": operator.imod,
-    "**=": operator.ipow, "<<=": operator.ilshift, ">>=": operator.irshift,
-    "&=": operator.iand, "|=": operator.ior, "^=": operator.ixor,
-    "@=": operator.imatmul,
-}
-
-
-def _inplacevar(op: str, target, value):
-    return _INPLACE_OPERATORS[op](target, value)
-
-
 def _apply(function, *args, **kwargs):
     return function(*args, **kwargs)
 
@@ -161,17 +210,17 @@ class _DroppedPrint:
 
 _EXTRA_BUILTINS = {
     "list": list, "dict": dict, "tuple": tuple, "set": set, "frozenset": frozenset,
-    "min": min, "max": max, "sum": sum, "sorted": sorted, "enumerate": enumerate,
+    "min": min, "max": max, "sorted": sorted, "enumerate": enumerate,
     "zip": zip, "any": any, "all": all, "reversed": reversed, "map": map,
     "filter": filter, "range": _safe_range, "getattr": _guarded_getattr_raise,
-    "hasattr": _guarded_hasattr,
+    "hasattr": _guarded_hasattr, "pow": limits.guarded_pow, "sum": limits.guarded_sum,
 }
 # Not nameable by scripts, so nothing they write can catch _ScriptTimeout.
 _HIDDEN_BUILTINS = ("BaseException", "KeyboardInterrupt", "SystemExit", "GeneratorExit")
 
 
 def _script_builtins(api: object) -> dict:
-    modules = {"game": api, "random": random, "math": math, "time": time}
+    modules = {"game": api, "random": limits.SAFE_RANDOM, "math": limits.SAFE_MATH, "time": limits.SAFE_TIME}
 
     def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
         if level != 0 or name not in modules:
@@ -203,7 +252,12 @@ class CompiledScript:
             "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
             "_unpack_sequence_": guarded_unpack_sequence,
             "_write_": full_write_guard,
-            "_inplacevar_": _inplacevar,
+            "_inplacevar_": limits.inplacevar,
+            "_mul_": limits.guarded_mul,
+            "_pow_": limits.guarded_pow,
+            "_lshift_": limits.guarded_lshift,
+            "_mod_": limits.guarded_mod,
+            "_format_": limits.guarded_format,
             "_apply_": _apply,
             "_print_": _DroppedPrint,
         }
@@ -237,7 +291,7 @@ class Script:
             return _call_with_budget(function, args, budget_ms / 1000)
         except _ScriptTimeout:
             raise ScriptError(self.name, f"{hook}: exceeded its {budget_ms} ms budget",
-                              self._line_of(sys.exc_info()[2])) from None
+                              self._line_of(sys.exc_info()[2]), timed_out=True) from None
         except Exception as error:  # RecursionError and MemoryError included
             raise ScriptError(self.name, f"{hook}: {type(error).__name__}: {error}",
                               self._line_of(error.__traceback__)) from error
@@ -290,8 +344,12 @@ def _call_with_budget(function, args: tuple, budget_s: float) -> object:
 
 def compile_script(name: str, source: str) -> CompiledScript:
     """Compile ``source`` under the sandbox policy; ScriptError if refused."""
-    result = compile_restricted_exec(source, filename=f"<script {name}>",
-                                     policy=_SandboxPolicy)
+    try:
+        result = compile_restricted_exec(source, filename=f"<script {name}>",
+                                         policy=_SandboxPolicy)
+    except (SyntaxError, ValueError) as error:  # what Python's compile step refuses ('return' outside a def)
+        line = getattr(error, "lineno", None)
+        raise ScriptError(name, f"{type(error).__name__}: {getattr(error, 'msg', error)}", line) from None
     if result.errors:
         first = result.errors[0]
         match = _ERROR_LINE.match(first)
@@ -306,3 +364,23 @@ def overrides(result: object) -> bool:
     original's Python comparison. ``1.0``, ``"1"`` and anything else do not.
     """
     return type(result) in (int, bool) and result == 1
+
+
+def limit_memory(megabytes: int) -> int:
+    """Cap this process's address space (``RLIMIT_AS``) at ``megabytes`` MiB; 0 or less: no change.
+
+    A map worker calls it once at start, so a script's huge allocation raises
+    MemoryError inside the hook (reported as a ScriptError, its packets
+    discarded) instead of swapping the machine. It limits the whole worker —
+    thread stacks and socket buffers count too — so leave room above the
+    worker's normal size. Only the soft limit is set (never above the hard
+    one). Returns the soft limit now in force, in bytes (-1: unlimited).
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if megabytes <= 0:
+        return soft
+    wanted = megabytes * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    return wanted

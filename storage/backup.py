@@ -18,7 +18,7 @@ from storage import db
 from storage.admin import replace_world
 from storage.world import FILE_KINDS
 from storage.worldcheck import validate_world
-from storage.worldfiles import read_world, write_world
+from storage.worldfiles import read_world, write_scripts, write_world
 
 
 class BackupError(Exception):
@@ -95,9 +95,11 @@ def export_world(data_dir: Path, directory: Path) -> int:
         with store.read() as txn:
             maps = {map_id: txn.map_record(map_id) for map_id in txn.map_ids()}
             resources = {file_name: txn.resource(kind) for file_name, kind in FILE_KINDS.items()}
+            scripts = txn.scripts()
     finally:
         store.close()
     write_world(directory, maps, resources)
+    write_scripts(directory, scripts)
     return len(maps)
 
 

@@ -146,6 +146,11 @@ class Txn:
     def map_ids(self) -> list[int]:
         return sorted(struct.unpack(">q", key)[0] for key, _ in self.items("maps"))
 
+    def scripts(self) -> dict[str, str]:
+        """Every admin script by name."""
+        return {key.decode("utf-8", "replace"): text for key, text in self.items("scripts")
+                if isinstance(text, str)}
+
     def resource(self, kind: str) -> list:
         return self.get("resources", kind.encode(), [])
 

@@ -56,8 +56,17 @@ class Editors:
         out.append([wire.RESOURCE_CHANGED, kind, index, record])
 
     def save_script(self, txn: db.Txn, out: list, sender: str, pid: int, name: str, text: str) -> None:
+        """Type 26: save (or, with an empty text, delete) a script; every map worker reloads it."""
         if not isinstance(name, str) or not isinstance(text, str):
             return
-        txn.put("scripts", name.encode("utf-8"), text)
-        log.info("player %d saved script %r", pid, name)
+        key = name.encode("utf-8")
+        if text.strip():
+            txn.put("scripts", key, text)
+            log.info("player %d saved script %r", pid, name)
+        else:
+            if txn.get("scripts", key) is not None:
+                txn.delete("scripts", key)
+            text = ""
+            log.info("player %d deleted script %r", pid, name)
         out.append([wire.OUT, [pid], packets.encode(packets.window(packets.WIN_GAME, ""))])
+        out.append([wire.SCRIPT_CHANGED, name, text])

@@ -174,7 +174,7 @@ class Storage:
                 players.append([pid, char_key, record])
         world = {"map_ids": sorted(self.world.map_ids), "shops": self.world.lists["shop"],
                  "items": self.world.lists["item"], "professions": self.world.professions,
-                 "npcs": self.world.lists["npc"]}
+                 "npcs": self.world.lists["npc"], "scripts": txn.scripts()}
         out.append([wire.TO, sender, [wire.MAP_LOADED, map_id, epoch, map_record, runtime, players, world]])
 
     def on_checkpoint(self, txn, out, sender, map_id, epoch, runtime, players) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from cluster import packets
 from storage import db
 from storage.worldcheck import validate_world
-from storage.worldfiles import read_world
+from storage.worldfiles import read_scripts, read_world
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,8 @@ def load_into(txn: db.Txn, directory: Path) -> int:
         txn.put("maps", db.int_key(map_id), record)
     for file_name, kind in FILE_KINDS.items():
         txn.put("resources", kind.encode(), resources.get(file_name, []))
+    for name, text in read_scripts(directory).items():
+        txn.put("scripts", name.encode("utf-8"), text)
     return len(maps)
 
 

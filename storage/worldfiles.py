@@ -214,6 +214,36 @@ def write_world(directory: pathlib.Path, maps: dict[int, dict], resources: dict[
         _write_text(directory / f"{name}.json", format_resource_list(name, resources.get(name, [])))
 
 
+SCRIPT_FILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.py", re.ASCII)
+
+
+def read_scripts(directory: pathlib.Path) -> dict[str, str]:
+    """The admin scripts of a world directory: ``scripts/<name>.py``, none if it has no such folder."""
+    scripts_dir = pathlib.Path(directory) / "scripts"
+    if not scripts_dir.is_dir():
+        return {}
+    scripts = {}
+    for path in sorted(scripts_dir.glob("*.py")):
+        if not SCRIPT_FILE_NAME.fullmatch(path.name):
+            raise ValueError(f"{path}: a script file must be named <name>.py (letters, digits, _ or -)")
+        try:
+            scripts[path.stem] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{path}: cannot read: {exc}") from None
+    return scripts
+
+
+def write_scripts(directory: pathlib.Path, scripts: dict[str, str]) -> None:
+    """Write ``scripts/<name>.py`` for every script; other ``.py`` files there are removed."""
+    scripts_dir = pathlib.Path(directory) / "scripts"
+    scripts_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in scripts.items():
+        _write_text(scripts_dir / f"{name}.py", text)
+    for path in scripts_dir.glob("*.py"):
+        if path.stem not in scripts:
+            path.unlink()
+
+
 def _reject_constant(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
 

@@ -16,13 +16,16 @@ from cluster import packets, wire
 from cluster.config import Config
 from cluster.link import BrokerLink, now_ms
 from cluster.loop import NodeSocket
-from workers.rules import HANDLERS, editors, presence, remote
+from scripting.hooks import ScriptHooks
+from scripting.sandbox import limit_memory
+from workers.rules import HANDLERS, cycle, editors, presence, remote
 from workers.rules.context import RuleContext
 from workers.runtime import EVERYONE, Effects, MapRuntime
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SLICE_MS = 50  # how often the worker looks for maps due a checkpoint
+IDLE_TICK_RECHECK_MS = 1000  # a map with nothing due still ticks on a message after this
 
 
 @dataclass(slots=True)
@@ -41,15 +44,18 @@ class MapWorker:
         self.maps: dict[int, MapRuntime] = {}
         self.loading: dict[int, LoadingMap] = {}
         self.last_seq: dict[int, int] = {}
-        self.touched: set[int] = set()
-        self.ctx = RuleContext(min_step_interval_ms=config.game.min_step_interval_ms,
-                               step_burst=config.game.step_burst)
+        self.touched: set[int] = set()  # maps this batch reached (their tick ran; events follow)
+        game = config.game
+        self.hooks = ScriptHooks(budget_ms=config.scripting.budget_ms)
+        self.ctx = RuleContext(min_step_interval_ms=game.min_step_interval_ms, step_burst=game.step_burst,
+                               door_seconds=float(game.door_seconds), revive_map_id=game.revive_map_id,
+                               revive_x=game.revive_x, revive_y=game.revive_y, hooks=self.hooks)
         self.link = BrokerLink(wire.ROLE_MAP, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
                                self.announce, self.stats)
         self.next_checkpoint_ms = 0
         self.handlers = {wire.GRANT: self.on_grant, wire.REVOKE: self.on_revoke,
                          wire.MAP_LOADED: self.on_map_loaded, wire.RELOAD: self.on_reload,
-                         wire.RESOURCE: self.on_resource}
+                         wire.RESOURCE: self.on_resource, wire.SCRIPT_UPDATE: self.on_script_update}
         self.map_commands = {wire.PKT: self.on_packet, wire.JOIN: self.on_join,
                              wire.LEAVE: self.on_leave, wire.POKE: self.on_poke,
                              wire.UPDATE: self.on_update}
@@ -85,8 +91,9 @@ class MapWorker:
                 if map_id in self.loading:
                     self.loading[map_id].buffered.append(command)
                 elif map_id in self.maps:
-                    self.map_commands[token](self.maps[map_id], *command[2:])
-                    self.touched.add(map_id)
+                    runtime = self.maps[map_id]
+                    self.reach(runtime)
+                    self.map_commands[token](runtime, *command[2:])
                 return
             handler = self.handlers.get(token)
             if handler is None:
@@ -95,6 +102,16 @@ class MapWorker:
                 handler(*command[1:])
         except Exception:  # a rule's failure costs one packet, never the worker
             log.exception("%s failed", token)
+
+    def reach(self, runtime: MapRuntime) -> None:
+        """The first command of a batch for a map: run its tick first (5.9: tick, messages, events)."""
+        if runtime.map_id in self.touched:
+            return
+        self.touched.add(runtime.map_id)
+        if runtime.players and self.ctx.now_ms >= runtime.tick_due_ms:
+            effects = Effects()
+            cycle.tick(runtime, effects, self.ctx)
+            self.emit(runtime, effects)
 
     def on_grant(self, map_id: int, epoch: int, rejoin: list) -> None:
         self.maps.pop(map_id, None)
@@ -116,6 +133,8 @@ class MapWorker:
         self.ctx.items = world.get("items", [])
         self.ctx.professions = world.get("professions", [])
         self.ctx.npcs = world.get("npcs", [])
+        if "scripts" in world:
+            self.hooks.sync(world["scripts"])
         runtime = MapRuntime(map_id, epoch, map_record)
         runtime.restore(runtime_state)
         runtime.idle_since_ms = now_ms()
@@ -127,6 +146,7 @@ class MapWorker:
             presence.join(runtime, effects, pid, char_key, record, self.ctx)
         self.emit(runtime, effects)
         self.touched.add(map_id)
+        runtime.tick_due_ms = 0
         for command in loading.buffered:
             self.handle(command)
 
@@ -148,6 +168,7 @@ class MapWorker:
         effects = Effects()
         presence.join(runtime, effects, pid, char_key, record, self.ctx)
         self.emit(runtime, effects)
+        runtime.tick_due_ms = 0  # his arrival may wake NPCs that waited for a player
 
     def on_leave(self, runtime: MapRuntime, seq: int, pid: int) -> None:
         self.last_seq[runtime.map_id] = seq
@@ -176,6 +197,11 @@ class MapWorker:
             entries.append(record)
         else:
             entries[index] = record
+
+    def on_script_update(self, name: str, text: str) -> None:
+        """A script was saved or deleted: it takes effect here at once (hot reload)."""
+        if isinstance(name, str) and isinstance(text, str):
+            self.hooks.update(name, text)
 
     def on_reload(self, map_id: int) -> None:
         """The world was replaced: checkpoint and let go; the broker grants the map again."""
@@ -214,11 +240,12 @@ class MapWorker:
             runtime = self.maps.get(map_id)
             if runtime is None:
                 continue
-            if runtime.close_due_doors(now / 1000):
-                effects = Effects()
-                effects.to(runtime.pids(), runtime.doors_packet())
-                self.emit(runtime, effects)
-            self.link.queue([wire.DONE, map_id, self.last_seq.get(map_id, 0), runtime.next_wake_ms()])
+            effects = Effects()
+            cycle.event_pass(runtime, effects, self.ctx)
+            self.emit(runtime, effects)
+            wake_at = cycle.next_wake_ms(runtime, self.ctx)
+            runtime.tick_due_ms = wake_at if wake_at is not None else now + IDLE_TICK_RECHECK_MS
+            self.link.queue([wire.DONE, map_id, self.last_seq.get(map_id, 0), wake_at])
         self.touched.clear()
         if now >= self.next_checkpoint_ms:
             self.next_checkpoint_ms = now + CHECKPOINT_SLICE_MS
@@ -247,7 +274,7 @@ class MapWorker:
             runtime.checkpoint_due_ms = max(runtime.checkpoint_due_ms + interval, now)
             if runtime.dirty or runtime.changed_players:
                 self.checkpoint(runtime)
-            if runtime.players or runtime.next_wake_ms() is not None:
+            if runtime.players or cycle.next_wake_ms(runtime, self.ctx) is not None:
                 runtime.idle_since_ms = now
             elif now - runtime.idle_since_ms >= self.config.lease.idle_release_ms:
                 self.release(runtime, "idle")
@@ -282,6 +309,8 @@ def request_command(kind: str, args: dict) -> list:
 
 def run(config: Config, name: str) -> None:
     """Serve maps until SIGTERM / SIGINT, then checkpoint and release them."""
+    if config.scripting.memory_limit_mb:
+        limit_memory(config.scripting.memory_limit_mb)
     worker = MapWorker(config, name)
     node = NodeSocket(worker.link, config.broker_endpoint)
     log.info("map worker %s ready (broker %s)", name, config.broker_endpoint)

@@ -7,6 +7,7 @@ into wire commands.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,27 @@ class PlayerOnMap:
 
     def took_step(self) -> None:
         self.step_credit -= 1.0
+
+
+class PlayerRef(int):
+    """A player id that also reads like his record (``ref["name"]``, ``ref.get("level")``).
+
+    The original passed the ``hitplayer`` hook the player's record instead of
+    his id (PROTOCOL 6.2, 8.63). We pass this: every helper takes it as the id,
+    and content written for the original that reads the record still works.
+    Reads are copies, so a script cannot change the record behind the rules.
+    """
+
+    def __new__(cls, pid: int, record: dict) -> "PlayerRef":
+        ref = super().__new__(cls, pid)
+        ref._record = record
+        return ref
+
+    def __getitem__(self, key):
+        return copy.deepcopy(self._record[key])
+
+    def get(self, key, default=None):
+        return copy.deepcopy(self._record.get(key, default))
 
 
 @dataclass(slots=True)
@@ -90,7 +112,7 @@ def is_alive(record: dict) -> bool:
 
 # What ``MapRuntime.snapshot`` checkpoints: fixed-length slot lists, then keyed tables.
 SLOT_TABLES = ("items", "npcs", "doors", "door_close_at", "shots", "aggro", "npc_state", "shot_state")
-KEYED_TABLES = ("meta", "item_spawns", "flags")
+KEYED_TABLES = ("meta", "item_spawns", "npc_spawns", "flags")
 
 
 @dataclass
@@ -110,12 +132,15 @@ class MapRuntime:
     npc_state: list = _runtime_default("npc_state", records.NPC_SLOTS, records.npc_state)
     shot_state: list = _runtime_default("shot_state", records.SHOT_SLOTS, records.shot_state)
     item_spawns: dict = field(default_factory=dict)  # "x:y" of a type-4 tile → records.item_spawn_state()
+    npc_spawns: dict = field(default_factory=dict)  # "x:y" of a type-6 tile → when it may respawn (ms)
     flags: dict = field(default_factory=dict)  # the map's script flags (getMapFlag / setMapFlag)
     players: dict = field(default_factory=dict)  # pid → PlayerOnMap, in join order
     dirty: bool = False  # the runtime slots changed since the last checkpoint
     changed_players: set = field(default_factory=set)  # pids whose record changed since then
     idle_since_ms: int = 0
     checkpoint_due_ms: int = 0
+    tick_due_ms: int = 0  # the earliest time the tick has work (``cycle.next_wake_ms``); 0: now
+    spawn_tile_cache: tuple | None = None  # (record, its spawn tiles): see ``cycle.spawn_tiles``
 
     def player_changed(self, pid: int) -> None:
         self.changed_players.add(pid)

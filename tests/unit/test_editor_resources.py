@@ -153,9 +153,23 @@ def save_script(name, script, access=4):
 
 @pytest.mark.parametrize("name", ["a", "x" * 64, "attack", "Hit_Player-2", "0"])
 def test_script_names_of_1_to_64_safe_characters_are_saved(name):
-    effects = save_script(name, "return 1")
+    text = "def handleChat(playerID, text):\n    return 1\n"
+    effects = save_script(name, text)
     assert effects.messages == []
-    assert effects.requests == [("save_script", {"pid": 1, "name": name, "script": "return 1"})]
+    assert effects.requests == [("save_script", {"pid": 1, "name": name, "script": text})]
+
+
+@pytest.mark.parametrize("text", ["return 1", "def f(:\n", "import os\n", "x.__class__\n"])
+def test_a_script_the_sandbox_refuses_is_not_saved_and_the_editor_hears_the_line(text):
+    effects = save_script("broken", text)
+    assert effects.requests == []
+    assert_refused(effects)
+    assert "line 1" in effects.messages[0][1]["text"]
+
+
+def test_an_empty_script_is_a_delete_request():
+    effects = save_script("old", "")
+    assert effects.requests == [("save_script", {"pid": 1, "name": "old", "script": ""})]
 
 
 @pytest.mark.parametrize("name", ["", "x" * 65, "a b", "../etc", "a/b", "a.py", "é", "ａ", "a\n",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cluster import packets
 from workers.rules import commands
-from workers.rules.context import RuleContext
+from workers.rules.context import RuleContext, hook_overrides
 from workers.runtime import Effects, MapRuntime, PlayerOnMap
 
 MAX_CHAT = 500
@@ -18,7 +18,9 @@ def handle_chat(runtime: MapRuntime, effects: Effects, pid: int, packet: dict, c
     text = text[:MAX_CHAT]
     if not text.strip():
         return  # empty text is ignored (fixes 8.18)
-    if not commands.run(runtime, effects, player, text, ctx):
+    if commands.run(runtime, effects, player, text, ctx):
+        return
+    if not hook_overrides(ctx, runtime, effects, "chat", "handleChat", pid, text):
         say_on_map(runtime, effects, player, text)
 
 

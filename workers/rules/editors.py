@@ -20,6 +20,7 @@ announces saved resources and scripts (``storage.editors``).
 from __future__ import annotations
 
 from cluster import packets, records
+from scripting.sandbox import ScriptError, compile_script
 from workers.rules.commands import access_of
 from workers.rules.context import RuleContext
 from workers.rules.editor_checks import (Malformed, check_map, check_resource, check_resource_id,
@@ -142,14 +143,24 @@ def handle_save_resource(runtime: MapRuntime, effects: Effects, pid: int, packet
 # --- type 26: save script ------------------------------------------------------------------
 def handle_save_script(runtime: MapRuntime, effects: Effects, pid: int, packet: dict,
                        ctx: RuleContext) -> None:
-    """Check the script's name and size, then ask storage to save it."""
+    """Check the script's name, size and syntax, then ask storage to save it.
+
+    A script that does not compile under the sandbox is refused here with one
+    red notice naming the line, and the version in play stays active. An empty
+    text deletes the script (every worker stops running it).
+    """
     if not _has_access(runtime, pid, SCRIPT_ACCESS):
         return
     name, script = packet.get("name"), packet.get("script")
     try:
         check_script(name, script)
+        if script.strip():
+            compile_script(name, script)
     except Malformed as problem:
         _refuse(effects, pid, "Script", problem)
+        return
+    except ScriptError as error:
+        _refuse(effects, pid, "Script", Malformed(str(error)))
         return
     effects.requests.append(("save_script", {"pid": pid, "name": name, "script": script}))
 

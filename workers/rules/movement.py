@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from cluster import packets, records
 from workers.rules import presence
-from workers.rules.context import RuleContext
+from workers.rules.context import RuleContext, hook_overrides
 from workers.rules.walkability import (DOOR, SPRITE_SWAP, STEPS, TRIGGER, WARP, blocks_entering,
                                        blocks_leaving, player_may_enter)
 from workers.runtime import Effects, MapRuntime, PlayerOnMap
@@ -49,6 +49,9 @@ def handle_move(runtime: MapRuntime, effects: Effects, pid: int, packet: dict, c
         return
     if speed != 0 and not player.may_step(ctx.now_ms, ctx.min_step_interval_ms, ctx.step_burst):
         bounce(effects, player)
+        return
+    if hook_overrides(ctx, runtime, effects, "playermove", "playermove", pid, x, y, direction, speed):
+        bounce(effects, player)  # the script refused the move (5.1.2 step 3)
         return
     pos["dir"] = direction
     runtime.player_changed(pid)

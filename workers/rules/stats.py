@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from cluster import packets
-from workers.rules.context import RuleContext
+from workers.rules.context import RuleContext, hook_overrides
 from workers.runtime import Effects, MapRuntime
 
 STATS = ("str", "def", "mag", "spd")  # stat_id 0..3
@@ -42,8 +42,46 @@ def handle_train(runtime: MapRuntime, effects: Effects, pid: int, packet: dict, 
     record["train_points"] = points - 1
     stats = record.setdefault("stats", {})
     stats[STATS[stat_id]] = stats.get(STATS[stat_id], 0) + 1
-    profession_id = record.get("profession_id", 0)
-    if 0 <= profession_id < len(ctx.professions):
-        record["max_vitals"] = max_vitals(ctx.professions[profession_id].get("vitals", {}), stats)
+    recalculate_max_vitals(record, ctx)
     runtime.player_changed(pid)
     effects.to_player(pid, reload_packet(pid, record))
+
+
+def recalculate_max_vitals(record: dict, ctx: RuleContext) -> None:
+    """5.6 from the profession's base vitals and the trained stats, plus a script's
+    ``maxhp`` / ``maxmp`` / ``maxsp`` extras (``setPlayerMaxHP`` and friends)."""
+    profession = ctx.profession(record.get("profession_id", 0))
+    if profession is None:
+        return
+    stats = record.get("stats", {})
+    vitals = max_vitals(profession.get("vitals", {}), stats)
+    for vital in ("hp", "mp", "sp"):
+        extra = stats.get(f"max{vital}", 0)
+        if isinstance(extra, (int, float)) and not isinstance(extra, bool):
+            vitals[vital] += extra
+    record["max_vitals"] = vitals
+
+
+def level_up(runtime: MapRuntime, effects: Effects, player, ctx: RuleContext) -> None:
+    """Event pass: at most one level per pass when the exp covers the requirement (5.6).
+
+    The ``levelup`` hook gets the player id and his level (the original passed
+    the list index: 8.63; an id is what every helper takes). Max vitals are
+    recalculated, which changes nothing unless a script changed the stats
+    without doing it; hp is not restored.
+    """
+    record = player.record
+    level, exp = record.get("level", 1), record.get("exp", 0)
+    if type(level) is not int or not isinstance(exp, (int, float)) or exp < exp_to_level_up(level):
+        return
+    if hook_overrides(ctx, runtime, effects, "playerlevel", "levelup", player.pid, level):
+        return
+    record["exp"] = exp - exp_to_level_up(level)
+    record["level"] = level + 1
+    record["train_points"] = record.get("train_points", 0) + 2
+    recalculate_max_vitals(record, ctx)
+    runtime.player_changed(player.pid)
+    effects.to_player(player.pid, packets.experience(player.pid, record["exp"]))
+    effects.to_player(player.pid, reload_packet(player.pid, record))
+    effects.to_everyone(packets.chat(f"{record['name']} has reached level {level + 1}!",
+                                     packets.CHANNEL_GENERAL, packets.COLOR_SIENNA))

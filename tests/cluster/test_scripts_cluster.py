@@ -1,0 +1,73 @@
+"""Admin scripts on a running cluster (PROTOCOL 6): hot reload on every worker, a refused
+script keeps the old one, a deleted script stops running; the starter world's scripts play."""
+from __future__ import annotations
+
+import time
+
+from test_commands_cluster import two_workers_two_players
+
+SCRIPTED_CHAT = '''import game
+
+def handleChat(playerID, text):
+    game.sendToAllOnMap(game.chatMessage("[v%d] " + text, 0, "#123456"))
+    return 1
+'''
+
+
+def save_script(client, name: str, text: str) -> list[dict]:
+    client.send({"type": 26, "name": name, "script": text})
+    return client.recv_until(lambda p: p["type"] in (100, 114))
+
+
+def line_after_chat(client, text: str) -> dict:
+    client.send({"type": 5, "text": text})
+    return client.recv_until(lambda p: p["type"] == 114 and text in p["text"], timeout=3)[-1]
+
+
+def test_a_saved_script_takes_effect_on_every_worker_within_a_second(cluster):
+    alice, bob = two_workers_two_players(cluster)
+    assert cluster.cli("admin", "set-access", "Alice", "4").returncode == 0
+    alice.recv_until(lambda p: p["type"] == 100 and p["win"] == "winGame")
+    assert line_after_chat(bob, "plain")["text"] == "Bob:plain"
+
+    saved_at = time.monotonic()
+    assert save_script(alice, "chat", SCRIPTED_CHAT % 1)[-1] == {"type": 100, "win": "winGame", "message": ""}
+    for client, name in ((alice, "Alice"), (bob, "Bob")):  # map 0 and map 1, two workers
+        deadline = saved_at + 1.0
+        while True:
+            line = line_after_chat(client, f"hi from {name}")
+            if line["text"] == f"[v1] hi from {name}":
+                break
+            assert time.monotonic() < deadline, f"the script did not reach {name}'s worker in 1 s: {line}"
+        assert (line["channel_id"], line["color"]) == (0, "#123456")
+
+    refusal = save_script(alice, "chat", "def handleChat(playerID, text):\n    return (\n")[-1]
+    assert refusal["type"] == 114 and refusal["color"] == "#ff0000" and "line" in refusal["text"]
+    assert line_after_chat(bob, "still")["text"] == "[v1] still"  # the old version stays active
+
+    assert save_script(alice, "chat", SCRIPTED_CHAT % 2)[-1]["win"] == "winGame"
+    time.sleep(0.3)
+    assert line_after_chat(bob, "again")["text"] == "[v2] again"
+
+    assert save_script(alice, "chat", "")[-1]["win"] == "winGame"  # an empty text deletes it
+    time.sleep(0.3)
+    assert line_after_chat(bob, "plain again")["text"] == "Bob:plain again"
+    assert line_after_chat(alice, "me too")["text"] == "Alice:me too"
+    alice.send({"type": 5, "text": "/editscript chat"})
+    assert alice.recv_until(lambda p: p["type"] == 138)[-1] == {"type": 138, "name": "chat", "script": ""}
+
+
+def test_a_broken_hook_runs_the_default_and_the_worker_goes_on(cluster):
+    alice, bob = two_workers_two_players(cluster)
+    assert cluster.cli("admin", "set-access", "Alice", "4").returncode == 0
+    alice.recv_until(lambda p: p["type"] == 100 and p["win"] == "winGame")
+    endless = ("import game\n\ndef handleChat(playerID, text):\n"
+               "    game.sendToAllOnMap(game.chatMessage('leaked', 0))\n    while True:\n        pass\n")
+    assert save_script(alice, "chat", endless)[-1]["win"] == "winGame"
+    time.sleep(0.3)
+    got = []
+    for attempt in range(3):
+        bob.send({"type": 5, "text": f"loop {attempt}"})
+        got += bob.recv_until(lambda p: p["type"] == 114 and p["text"] == f"Bob:loop {attempt}", timeout=3)
+    assert not [p for p in got if p["type"] == 114 and p["text"] == "leaked"]
+    assert line_after_chat(alice, "fine")["text"] == "Alice:fine"
