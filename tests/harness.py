@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 from typing import Any, Callable
@@ -47,6 +48,15 @@ logout_save_timeout_ms = 3000
 """
 
 
+def merged_config(base: str, extra: str) -> str:
+    """``base`` with the keys of ``extra`` set over it (both: tables of plain values)."""
+    tables = tomllib.loads(base)
+    for section, values in tomllib.loads(extra).items():
+        tables.setdefault(section, {}).update(values)
+    return "".join(f"[{section}]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())
+                   + "\n" for section, values in tables.items())
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -62,7 +72,7 @@ class ClusterHarness:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config_path = root / "cluster.toml"
         self.extra_config = extra_config
-        self.config_path.write_text(TEST_CONFIG + extra_config)
+        self.config_path.write_text(merged_config(TEST_CONFIG, extra_config))
         ipc = f"ipc://{self.data_dir / 'broker.ipc'}"
         self.broker_endpoint = ipc if len(ipc) < 100 else f"tcp://127.0.0.1:{free_port()}"
         self.worker_names = [f"map-{i + 1}" for i in range(workers)]

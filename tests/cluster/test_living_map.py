@@ -113,9 +113,10 @@ def test_kill_level_up_loot_sell_and_repair(cluster):
     hero.say("/provoke 5")
 
     kill_mark = fight(hero, since)
-    hero.recv_until(lambda p: p["type"] == 114 and "level" in p["text"] and "Hero" in p["text"], timeout=5)
+    hero.expect(lambda p: p["type"] == 114 and p["color"] == "#a0522d" and "Hero" in p["text"], kill_mark)
     after = [p for p in hero.seen[kill_mark:] if p["type"] in (137, 113, 123, 112, 109)
              or (p["type"] == 114 and p["channel_id"] == 0 and p["color"] in ("#ffff00", "#a0522d"))]
+    after = after[next(i for i, p in enumerate(after) if p["type"] == 137):]  # from the kill's reward on
     kinds = [p["type"] for p in after]
     assert kinds[:6] == [137, 114, 113, 123, 112, 137] and 109 in kinds[6:], kinds
     assert after[0] == {"type": 137, "player_id": hero.pid, "exp": 1000}

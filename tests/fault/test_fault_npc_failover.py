@@ -40,7 +40,6 @@ def test_npcs_keep_moving_after_the_owner_is_killed(cluster):
 
     owner, epoch = cluster.owner_of(FIELDS)
     cluster.kill(owner)
-    crash = hero.mark()
     hero.recv_until(lambda p: p["type"] == 106 and int(p["map_id"]) == FIELDS, timeout=10)  # the re-join
     rejoin = hero.mark() - 1
     hero.recv_until(lambda p: p["type"] == 118 and p["speed"] > 0, timeout=10)
@@ -62,4 +61,3 @@ def test_npcs_keep_moving_after_the_owner_is_killed(cluster):
     for slot, start in first_move.items():
         if slot in positions:
             assert start == positions[slot], (slot, start, positions[slot])
-    assert crash < rejoin
