@@ -7,8 +7,11 @@ never on the start tile, and never where a wall would cut a floor tile off.
 
 There is exactly one profession per map: profession i ("Pilgrim i") starts
 near the centre of map i, so a benchmark spreads its bots over maps by
-choosing profession_id = map index. Items, NPCs, shops and quests are copied
-from the starter world; items are made usable by every profession.
+choosing profession_id = map index. Items, NPCs, shops, quests and the
+default scripts are copied from the starter world; items are made usable by
+every profession. ``--npcs N`` reserves the first N NPC slots of every map for
+the starter world's small wanderers (Rat, Green Slime, Cave Bat), so a
+benchmark also measures the NPC AI.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import sys
 
 from cluster import records
 from storage.worldcheck import validate_world
-from storage.worldfiles import MAP_SIZE, read_world, write_world
+from storage.worldfiles import MAP_SIZE, read_scripts, read_world, write_scripts, write_world
 
 STARTER_WORLD_DIR = pathlib.Path(__file__).resolve().parent.parent / "storage" / "starter_world"
 GROUND_GRASS = 1
@@ -35,6 +38,7 @@ WALLS_PER_MAP = (6, 14)  # inclusive range of wall tiles tried per map
 _INNER = range(2, MAP_SIZE - 2)
 # With bit p set for every p, (-1 >> p) & 1 == 1: every profession may use the item.
 EVERY_PROFESSION = -1
+WANDERERS = (0, 1, 4)  # starter-world NPC ids that roam a bench map: Rat, Green Slime, Cave Bat
 
 
 def grid_shape(n_maps: int) -> tuple[int, int]:
@@ -80,7 +84,7 @@ def _scatter_walls(rng: random.Random) -> set[tuple[int, int]]:
     return walls
 
 
-def _bench_map(map_id: int, n_maps: int, columns: int, rng: random.Random) -> dict:
+def _bench_map(map_id: int, n_maps: int, columns: int, rng: random.Random, npcs: int = 0) -> dict:
     record = records.new_map(f"Bench {map_id} ({map_id % columns},{map_id // columns})")
     record["author"] = "odyssey world generate"
     for column in record["tiles"]:
@@ -88,6 +92,8 @@ def _bench_map(map_id: int, n_maps: int, columns: int, rng: random.Random) -> di
             tile["layers"][0] = GROUND_GRASS
     record.update(_links(map_id, n_maps, columns))
     record["death_map"] = {"x": START_X, "y": START_Y, "dir": 0, "map_id": map_id}
+    for slot in range(min(npcs, records.NPC_SLOTS)):
+        record["spawn_npc_ids"][slot] = WANDERERS[slot % len(WANDERERS)]
     for x, y in sorted(_scatter_walls(rng)):
         wall = {"layers": [GROUND_GRASS] + [-1] * (records.TILE_LAYERS - 1), "type": 1,
                 "data": {"block_ranged": True}}
@@ -112,8 +118,8 @@ def _pilgrims(n_maps: int, bases: list[dict]) -> list[dict]:
     return professions
 
 
-def generate_world(n_maps: int, seed: int = 1) -> tuple[dict[int, dict], dict[str, list]]:
-    """Return (maps, resources) of a bench world of `n_maps` linked maps.
+def generate_world(n_maps: int, seed: int = 1, npcs: int = 0) -> tuple[dict[int, dict], dict[str, list]]:
+    """Return (maps, resources) of a bench world of `n_maps` linked maps, `npcs` wanderers on each.
 
     The same `n_maps` and `seed` always give the same world.
     """
@@ -122,7 +128,7 @@ def generate_world(n_maps: int, seed: int = 1) -> tuple[dict[int, dict], dict[st
     _starter_maps, starter = read_world(STARTER_WORLD_DIR)
     rng = random.Random(seed)
     columns, _rows = grid_shape(n_maps)
-    maps = {map_id: _bench_map(map_id, n_maps, columns, rng) for map_id in range(n_maps)}
+    maps = {map_id: _bench_map(map_id, n_maps, columns, rng, npcs) for map_id in range(n_maps)}
     items = [{**item, "prof_req_flags": EVERY_PROFESSION} for item in starter["items"]]
     resources = {
         "professions": _pilgrims(n_maps, starter["professions"]),
@@ -142,21 +148,26 @@ def main(argv: list[str] | None = None) -> int:
                     "per map) in the starter-world file format.")
     parser.add_argument("--maps", type=int, default=100, help="number of maps (default 100)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--npcs", type=int, default=0,
+                        help="wandering NPCs on every map, 0 to 20 (default 0)")
     parser.add_argument("directory", metavar="DIR", type=pathlib.Path,
                         help="directory to write (created if missing)")
     options = parser.parse_args(argv)
     if options.maps < 1:
         parser.error("--maps must be at least 1")
-    maps, resources = generate_world(options.maps, options.seed)
+    if not 0 <= options.npcs <= records.NPC_SLOTS:
+        parser.error(f"--npcs must be 0 to {records.NPC_SLOTS}")
+    maps, resources = generate_world(options.maps, options.seed, options.npcs)
     problems = validate_world(maps, resources)
     if problems:
         print(f"generated world is invalid: {problems[0]} ({len(problems)} problems)",
               file=sys.stderr)
         return 1
     write_world(options.directory, maps, resources)
+    write_scripts(options.directory, read_scripts(STARTER_WORLD_DIR))
     columns, rows = grid_shape(options.maps)
-    print(f"wrote {len(maps)} maps ({columns}x{rows} grid, seed {options.seed}) and "
-          f"{len(resources['professions'])} professions to {options.directory}")
+    print(f"wrote {len(maps)} maps ({columns}x{rows} grid, seed {options.seed}, {options.npcs} NPCs each), "
+          f"{len(resources['professions'])} professions and the starter scripts to {options.directory}")
     return 0
 
 

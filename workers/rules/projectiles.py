@@ -131,23 +131,22 @@ def _hits(runtime: MapRuntime, effects: Effects, ctx: RuleContext, slot: int, x:
     flight = (shot["shooter_type"], shot["shooter_id"], x, y, shot["item_id"], runtime.shot_state[slot]["dir"])
     for player in runtime.players_at(x, y):
         target = PlayerRef(player.pid, player.record)  # the original passed the record (6.2 QUIRK)
-        if has_hook(ctx, "projectile", "hitplayer"):
-            hit = hook_overrides(ctx, runtime, effects, "projectile", "hitplayer", target, *flight)
-        else:
-            hit = hook_overrides(ctx, runtime, effects, "projectile", "hitgeneric", HIT_PLAYER, target, *flight)
-        if hit:
+        if _target_hit(ctx, runtime, effects, "hitplayer", HIT_PLAYER, target, flight):
             return True
     for npc_slot in range(len(runtime.npcs)):
         pos = runtime.npcs[npc_slot]["pos"]
         if not runtime.npc_alive(npc_slot) or (pos["x"], pos["y"]) != (x, y):
             continue
-        if has_hook(ctx, "projectile", "hitnpc"):
-            hit = hook_overrides(ctx, runtime, effects, "projectile", "hitnpc", npc_slot, *flight)
-        else:
-            hit = hook_overrides(ctx, runtime, effects, "projectile", "hitgeneric", HIT_NPC, npc_slot, *flight)
-        if hit:
+        if _target_hit(ctx, runtime, effects, "hitnpc", HIT_NPC, npc_slot, flight):
             return True
     return False
+
+
+def _target_hit(ctx, runtime, effects, hook: str, kind: int, target, flight: tuple) -> bool:
+    """The specific hook (hitplayer / hitnpc) with the target, else hitgeneric(kind, target, ...)."""
+    if has_hook(ctx, "projectile", hook):
+        return hook_overrides(ctx, runtime, effects, "projectile", hook, target, *flight)
+    return hook_overrides(ctx, runtime, effects, "projectile", "hitgeneric", kind, target, *flight)
 
 
 def _remove(runtime: MapRuntime, effects: Effects, slot: int) -> None:
