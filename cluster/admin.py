@@ -144,14 +144,17 @@ def run_world(config: Config, args: argparse.Namespace) -> int:
     try:
         if args.world_command == "export":
             count = tools.export_world(config.data_dir, directory)
-            print(f"exported {count} maps and the resource lists to {directory}")
+            print(f"exported {count} maps, the resource lists and the scripts to {directory}")
             return 0
-        maps, resources = tools.load_world_dir(directory)
+        maps, resources, scripts = tools.load_world_dir(directory)
     except tools.BackupError as error:
         print(f"odyssey: {error}", file=sys.stderr)
         return 1
     if cluster_running(config):
-        return answer(config, "world_import", {"maps": maps, "resources": resources})
-    count = tools.import_world_offline(config.data_dir, maps, resources)
+        request = {"maps": maps, "resources": resources}
+        if scripts is not None:
+            request["scripts"] = scripts
+        return answer(config, "world_import", request)
+    count = tools.import_world_offline(config.data_dir, maps, resources, scripts)
     print(f"imported {count} maps into {config.data_dir} (the cluster is stopped)")
     return 0

@@ -153,15 +153,24 @@ class Admin:
         problems = validate_world(maps, resources)
         if problems:
             raise AdminError(f"the world has {len(problems)} problems, e.g. {'; '.join(problems[:3])}")
-        replace_world(txn, maps, resources)
+        scripts = args.get("scripts")
+        if scripts is not None and not (isinstance(scripts, dict) and all(
+                isinstance(name, str) and isinstance(text, str) for name, text in scripts.items())):
+            raise AdminError("world import: scripts must map names to texts")
+        for name, text in replace_world(txn, maps, resources, scripts).items():
+            out.append([wire.SCRIPT_CHANGED, name, text])
         self.storage.world_changed = True
         out.append([wire.RELOAD_WORLD])
         log.info("operator imported a world: %d maps", len(maps))
         reply(True, f"imported {len(maps)} maps; every map in play reloads now")
 
 
-def replace_world(txn: db.Txn, maps: dict[int, dict], resources: dict[str, list]) -> None:
-    """Replace every map and resource list in one transaction."""
+def replace_world(txn: db.Txn, maps: dict[int, dict], resources: dict[str, list],
+                  scripts: dict[str, str] | None = None) -> dict[str, str]:
+    """Replace every map and resource list (and, unless None, every script) in one transaction.
+
+    Returns the scripts that changed, name → new text ("" when deleted), for the map workers.
+    """
     for map_id in txn.map_ids():
         if map_id not in maps:
             txn.delete("maps", db.int_key(map_id))
@@ -170,6 +179,17 @@ def replace_world(txn: db.Txn, maps: dict[int, dict], resources: dict[str, list]
         txn.put("maps", db.int_key(map_id), record)
     for file_name, kind in FILE_KINDS.items():
         txn.put("resources", kind.encode(), resources.get(file_name, []))
+    if scripts is None:
+        return {}
+    current = txn.scripts()
+    changed = {name: "" for name in current if name not in scripts}
+    changed.update({name: text for name, text in scripts.items() if current.get(name) != text})
+    for name, text in changed.items():
+        if text:
+            txn.put("scripts", name.encode("utf-8"), text)
+        else:
+            txn.delete("scripts", name.encode("utf-8"))
+    return changed
 
 
 def resource_broadcasts(world) -> list[list]:

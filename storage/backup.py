@@ -14,11 +14,12 @@ from pathlib import Path
 
 import lmdb
 
+from scripting.sandbox import ScriptError, compile_script
 from storage import db
 from storage.admin import replace_world
 from storage.world import FILE_KINDS
 from storage.worldcheck import validate_world
-from storage.worldfiles import read_world, write_scripts, write_world
+from storage.worldfiles import read_scripts, read_world, write_scripts, write_world
 
 
 class BackupError(Exception):
@@ -103,25 +104,38 @@ def export_world(data_dir: Path, directory: Path) -> int:
     return len(maps)
 
 
-def load_world_dir(directory: Path) -> tuple[dict, dict]:
-    """Read and check world files; raises BackupError with the problems."""
+def load_world_dir(directory: Path) -> tuple[dict, dict, dict | None]:
+    """Read and check world files: (maps, resources, scripts, or None when the
+    directory has no ``scripts/`` folder); raises BackupError with the problems."""
     try:
         maps, resources = read_world(directory)
+        scripts = read_scripts(directory) if (Path(directory) / "scripts").is_dir() else None
     except ValueError as error:
         raise BackupError(str(error)) from None
-    problems = validate_world(maps, resources)
+    problems = validate_world(maps, resources) + script_problems(scripts or {})
     if problems:
         raise BackupError(f"{directory}: {len(problems)} problems, e.g. {'; '.join(problems[:3])}")
-    return maps, resources
+    return maps, resources, scripts
 
 
-def import_world_offline(data_dir: Path, maps: dict, resources: dict) -> int:
+def script_problems(scripts: dict[str, str]) -> list[str]:
+    """Scripts the sandbox would refuse, each as a one-line problem."""
+    problems = []
+    for name, text in scripts.items():
+        try:
+            compile_script(name, text)
+        except ScriptError as error:
+            problems.append(str(error))
+    return problems
+
+
+def import_world_offline(data_dir: Path, maps: dict, resources: dict, scripts: dict | None = None) -> int:
     """Replace the world of a stopped data directory in one transaction."""
     store = db.Store(lmdb_dir(data_dir))
     try:
         db.migrate(store)
         with store.write() as txn:
-            replace_world(txn, maps, resources)
+            replace_world(txn, maps, resources, scripts)
             txn.set_meta("world_loaded", "import")
     finally:
         store.close()

@@ -123,7 +123,8 @@ def test_backup_while_running_then_restore_and_log_in(cluster_factory, tmp_path)
 
 
 def _files(directory: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(directory)): path.read_bytes() for path in sorted(directory.rglob("*.json"))}
+    return {str(path.relative_to(directory)): path.read_bytes() for path in sorted(directory.rglob("*"))
+            if path.suffix in (".json", ".py")}
 
 
 def test_world_export_import_round_trip_is_identical_and_reloads_maps(cluster, tmp_path):
@@ -136,6 +137,10 @@ def test_world_export_import_round_trip_is_identical_and_reloads_maps(cluster, t
     # change the start map's name and import it into the running cluster
     map_file = first / "maps" / "0.json"
     map_file.write_text(map_file.read_text().replace('"Town Square"', '"Renamed Square"', 1))
+    (first / "scripts" / "mobdeath.py").unlink()  # the scripts travel with the world too
+    (first / "scripts" / "chat.py").write_text(
+        "import game\ndef handleChat(playerID, text):\n"
+        "    game.sendToAllOnMap(game.chatMessage('imported: ' + text))\n    return 1\n")
     result = cluster.cli("world", "import", str(first))
     assert result.returncode == 0, result.stderr
     got = henry.recv_until(lambda p: p["type"] == 106)
@@ -143,9 +148,13 @@ def test_world_export_import_round_trip_is_identical_and_reloads_maps(cluster, t
     assert [p["type"] for p in got[:5]] == [102, 103, 104, 105, 139]
     henry.recv_until(lambda p: p["type"] == 115 and p["player_id"] == henry.pid)
     henry.send({"type": 5, "text": "still here"})
-    henry.recv_until(lambda p: p["type"] == 114 and p["text"] == "Henry:still here")
+    henry.recv_until(lambda p: p["type"] == 114 and p["text"] == "imported: still here")
     assert cluster.cli("world", "export", str(second)).returncode == 0
     assert _files(second) == _files(first)
+    assert "scripts/mobdeath.py" not in _files(second)
+    (first / "scripts" / "chat.py").write_text("def handleChat(playerID, text):\n    return (\n")
+    refused = cluster.cli("world", "import", str(first))
+    assert refused.returncode == 1 and "chat" in refused.stderr
     broken = tmp_path / "broken"
     (broken / "maps").mkdir(parents=True)
     (broken / "maps" / "0.json").write_text("[]")
