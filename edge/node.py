@@ -12,6 +12,7 @@ import json
 import logging
 import signal
 import time
+from pathlib import Path
 
 import tornado.httpserver
 import tornado.ioloop
@@ -31,6 +32,7 @@ from edge.limits import RateLimiter
 log = logging.getLogger(__name__)
 
 MAX_TYPE = 2**31 - 1  # larger "types" are not packet types: the frame is malformed
+STATIC = Path(__file__).resolve().parent / "static"  # the bundled web client and the status page
 
 
 class GameSocket(tornado.websocket.WebSocketHandler):
@@ -208,7 +210,10 @@ class Edge:
     async def serve(self) -> None:
         self.dealer.connect(self.config.broker_endpoint)
         app = tornado.web.Application(
-            [(r"/", GameSocket, {"edge": self}), (r"/healthz", Health, {"edge": self})],
+            [(r"/", GameSocket, {"edge": self}), (r"/healthz", Health, {"edge": self}),
+             (r"/play", tornado.web.RedirectHandler, {"url": "/play/"}),
+             (r"/play/(.*)", tornado.web.StaticFileHandler,
+              {"path": str(STATIC / "play"), "default_filename": "index.html"})],
             websocket_max_message_size=self.config.edge.max_frame_bytes,
             websocket_ping_interval=None,
         )
