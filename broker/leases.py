@@ -1,7 +1,7 @@
 """Map leases: which worker owns which map, the order of its commands, its pokes.
 
 A mixin of ``broker.node.Broker``; it uses the broker's ``routes``, ``nodes``,
-``timers``, ``config``, ``recovering``, ``last_epoch`` and ``send``.
+``timers``, ``config``, ``recovering``, ``last_epoch``, ``counters`` and ``send``.
 """
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ class Leases:
         worker = min(workers, key=lambda w: (load[w.name], w.name))
         self.last_epoch += 1
         route.owner, route.epoch, route.granted_ms = worker.name, self.last_epoch, now_ms()
+        self.counters.lease_granted(route.map_id, worker.name, route.granted_ms)
         rejoin = sorted(route.players - route.pending_joiners())
         log.info("lease: map %s → %s (epoch %s, %d players to re-join)", route.map_id, worker.name,
                  route.epoch, len(rejoin))
@@ -73,6 +74,7 @@ class Leases:
             return
         route.owner = None
         route.poke_at_ms = None
+        self.counters.lease_releases += 1
         log.info("lease: map %s released by %s", map_id, node.name)
         if route.has_work():  # something arrived after the worker decided to let go
             route.waiting.extendleft(reversed(route.unacked))

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 
 import zmq
 
 from broker.leases import Leases
 from broker.lookups import Lookups
-from broker.tables import MapRoute, NodeInfo, PokeTimers, Session
+from broker.tables import BrokerCounters, MapRoute, NodeInfo, PokeTimers, Session
 from broker.view import cluster_view
 from cluster import wire
 from cluster.config import Config
@@ -44,9 +45,11 @@ class Broker(Leases, Lookups):
         self.recovering = True
         self.last_epoch = self.started_ms  # epochs only grow, across restarts too
         self.next_heartbeat_ms = 0
-        self.stats = {"packets_in": 0, "failovers": 0}
+        self.counters = BrokerCounters()
+        self.routed = False  # the frame being handled carried client packets (for the routing latency)
         self.handlers = {
             wire.HELLO: self.on_hello, wire.HB: self.on_heartbeat, wire.BYE: self.on_bye,
+            wire.STATUS: self.on_status,
             wire.IN: self.on_in, wire.CLOSED: self.on_closed,
             wire.OUT: self.on_out, wire.OUT_ALL: self.on_out_all, wire.OUT_CONN: self.on_out_conn,
             wire.CLOSE_CONN: self.on_close_conn, wire.CLOSE_PID: self.on_close_pid,
@@ -159,6 +162,10 @@ class Broker(Leases, Lookups):
         if isinstance(stats, dict):
             node.stats = stats
 
+    def on_status(self, node) -> None:
+        """An edge asks for the cluster view (for its /status and /metrics pages)."""
+        self.send(node.name, [wire.STATUS_REPLY, self.status_view()])
+
     def on_bye(self, node) -> None:
         log.info("%s %s is leaving", node.role, node.name)
         self.forget_node(node)
@@ -170,16 +177,18 @@ class Broker(Leases, Lookups):
             for key in [key for key, s in self.sessions.items() if s.edge == node.name]:
                 self.end_session(self.sessions[key])
         elif node.role == wire.ROLE_MAP:
+            now = now_ms()
             for route in list(self.routes.values()):
                 if route.owner == node.name:
                     route.owner = None
+                    self.counters.lease_lost(route.map_id, node.name, route.has_work(), now)
                     if route.has_work():
-                        self.stats["failovers"] += 1
                         self.grant(route)
 
     # --- client traffic ------------------------------------------------------------
     def on_in(self, node, conn, packet_type, raw) -> None:
-        self.stats["packets_in"] += 1
+        self.counters.packets_routed += 1
+        self.routed = True
         key = (node.name, conn)
         session = self.sessions.get(key)
         if session is None:
@@ -365,20 +374,43 @@ def run(config: Config, name: str = "broker") -> None:
     while not stopping:
         now = now_ms()
         deadline = min(broker.next_heartbeat_ms, broker.timers.next_ms() or now + 100, now + 100)
-        if poller.poll(max(0, deadline - now)):
-            for _ in range(MAX_FRAMES_PER_TURN):
-                try:
-                    identity, frame = router.recv_multipart(zmq.NOBLOCK)
-                except zmq.Again:
-                    break
-                except ValueError:
-                    continue  # not two frames: not one of ours
-                broker.handle_frame(identity, frame)
+        routed_at = receive(router, broker) if poller.poll(max(0, deadline - now)) else []
         broker.housekeeping(now_ms())
-        for peer, frame in broker.outbox.drain():
-            try:
-                router.send_multipart([peer, frame], zmq.NOBLOCK)
-            except zmq.ZMQError as error:
-                log.warning("could not send to %r: %s", peer, error)
+        send(router, broker)
+        if routed_at:
+            sent_at = time.perf_counter()
+            for received_at in routed_at:
+                broker.counters.routing.observe(sent_at - received_at)
     log.info("broker stopping")
     router.close(0)
+
+
+def receive(router: zmq.Socket, broker: Broker) -> list[float]:
+    """Handle what arrived; the arrival times of the frames that carried client packets."""
+    routed_at = []
+    counters = broker.counters
+    for _ in range(MAX_FRAMES_PER_TURN):
+        try:
+            identity, frame = router.recv_multipart(zmq.NOBLOCK)
+        except zmq.Again:
+            break
+        except ValueError:
+            continue  # not two frames: not one of ours
+        received_at = time.perf_counter()
+        counters.bytes_in += len(frame)
+        broker.handle_frame(identity, frame)
+        if broker.routed:
+            broker.routed = False
+            routed_at.append(received_at)
+    return routed_at
+
+
+def send(router: zmq.Socket, broker: Broker) -> None:
+    """The turn's outbox: one frame per peer."""
+    counters = broker.counters
+    for peer, frame in broker.outbox.drain():
+        try:
+            router.send_multipart([peer, frame], zmq.NOBLOCK)
+            counters.bytes_out += len(frame)
+        except zmq.ZMQError as error:
+            log.warning("could not send to %r: %s", peer, error)

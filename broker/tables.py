@@ -1,4 +1,4 @@
-"""The broker's tables: nodes, sessions, map routes (leases and queues) and pokes.
+"""The broker's tables: nodes, sessions, map routes (leases and queues), pokes and counters.
 
 Plain data with small methods; the socket loop in ``broker.node`` drives them.
 """
@@ -7,6 +7,10 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from dataclasses import dataclass, field
+
+from cluster.counters import Histogram
+
+RECENT_FAILOVERS = 20  # how many failovers the status view lists
 
 
 @dataclass(slots=True)
@@ -97,3 +101,42 @@ class PokeTimers:
 
     def next_ms(self) -> int | None:
         return self.heap[0][0] if self.heap else None
+
+
+@dataclass(slots=True)
+class BrokerCounters:
+    """What the broker counts for ``/status`` and ``/metrics`` (see README: Status and metrics).
+
+    A failover is a map whose worker died with work on it; it is listed in
+    ``recent_failovers`` at once and gets its new worker when one is granted.
+    """
+    packets_routed: int = 0  # IN commands: client packets routed to storage or a map worker
+    bytes_in: int = 0  # ZeroMQ frames received from nodes
+    bytes_out: int = 0
+    lease_grants: int = 0
+    lease_releases: int = 0
+    lease_expiries: int = 0  # leases that ended without a release: their worker died or restarted
+    failovers: int = 0  # of those, maps with players or queued work, granted again
+    routing: Histogram = field(default_factory=Histogram)  # a frame with client packets: in → sent
+    recent_failovers: deque = field(default_factory=lambda: deque(maxlen=RECENT_FAILOVERS))
+    orphaned: dict = field(default_factory=dict)  # map_id → its failover record, until granted again
+
+    def lease_lost(self, map_id: int, worker: str, has_work: bool, at_ms: int) -> None:
+        self.lease_expiries += 1
+        if has_work:
+            self.failovers += 1
+            record = {"map_id": map_id, "from": worker, "to": None, "at_ms": at_ms, "granted_after_ms": None}
+            self.recent_failovers.append(record)
+            self.orphaned[map_id] = record
+
+    def lease_granted(self, map_id: int, worker: str, at_ms: int) -> None:
+        self.lease_grants += 1
+        record = self.orphaned.pop(map_id, None)
+        if record is not None:
+            record["to"], record["granted_after_ms"] = worker, at_ms - record["at_ms"]
+
+    def to_wire(self) -> dict:
+        return {"packets_routed": self.packets_routed, "bytes_in": self.bytes_in, "bytes_out": self.bytes_out,
+                "lease_grants": self.lease_grants, "lease_releases": self.lease_releases,
+                "lease_expiries": self.lease_expiries, "failovers": self.failovers,
+                "routing_seconds": self.routing.to_wire()}

@@ -69,6 +69,13 @@ class EdgeSection:
     max_frame_bytes: int = 65536
     packets_per_second: int = 40  # sustained rate per connection
     burst: int = 80  # packets a connection may send at once before the rate applies
+    # PEM certificate (chain) and private key: with both set the edge serves wss:// and
+    # https:// only. Relative to the config file's directory, like cluster.data_dir.
+    tls_cert: str = ""
+    tls_key: str = ""
+    # /status, /status.json and /metrics reuse the broker's cluster view for this long,
+    # so many open status pages cost the broker one query per edge per interval.
+    status_cache_ms: int = 1000
 
 
 @dataclass(slots=True)
@@ -149,6 +156,18 @@ class Config:
     def data_dir(self) -> Path:
         path = Path(os.path.expanduser(self.cluster.data_dir))
         return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    def path(self, setting: str) -> Path:
+        """A path setting: ``~`` expanded, relative to the config file's directory."""
+        path = Path(os.path.expanduser(setting))
+        return path if path.is_absolute() else (self.base_dir / path).resolve()
+
+    @property
+    def edge_tls(self) -> tuple[Path, Path] | None:
+        """(certificate, key) when the edges serve TLS, else None."""
+        if not self.edge.tls_cert:
+            return None
+        return self.path(self.edge.tls_cert), self.path(self.edge.tls_key)
 
     @property
     def broker_endpoint(self) -> str:
@@ -240,6 +259,8 @@ def from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Config:
             raise ConfigError(f"cluster.toml: unknown key {key}")
     if config.broker.poke_min_spacing_ms < 1:
         raise ConfigError("cluster.toml: broker.poke_min_spacing_ms must be at least 1")
+    if bool(config.edge.tls_cert) != bool(config.edge.tls_key):
+        raise ConfigError("cluster.toml: edge.tls_cert and edge.tls_key must be set together")
     return config
 
 

@@ -3,7 +3,8 @@
 ``BrokerLink`` is sans-I/O: the node's loop hands it received frames and
 asks it for the frame to send; it keeps the batch of outgoing commands,
 sends HELLO (with the node's current state, so a restarted broker can
-rebuild its tables), heartbeats every interval, answers the broker's WHO,
+rebuild its tables), heartbeats every interval (carrying the node's
+counters and its process's CPU time and memory), answers the broker's WHO,
 and tells the node when the broker has gone silent.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import uuid
 from typing import Any, Callable
 
 from cluster import wire
+from cluster.counters import process_sample
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +90,19 @@ class BrokerLink:
             self.registered_once = True
             self.hello()
         if now >= self.next_heartbeat_ms:
-            self.queue([wire.HB, self.stats()] if self.stats else [wire.HB])
+            self.queue([wire.HB, self.heartbeat_stats()])
             self.next_heartbeat_ms = now + self.interval_ms
         if self.broker_alive and now - self.last_heard_ms > self.dead_after_ms:
             self.broker_alive = False
             self.lost_once = True
             log.warning("%s: no word from the broker for %d ms; waiting for it", self.name,
                         now - self.last_heard_ms)
+
+    def heartbeat_stats(self) -> dict:
+        """The node's counters plus its process's CPU time and memory."""
+        stats = self.stats() if self.stats else {}
+        stats.update(process_sample())
+        return stats
 
     def take_frame(self) -> bytes | None:
         """The batch as one frame; a command that cannot be encoded is dropped, never kept."""

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -98,13 +99,38 @@ def wait_until_ready(url: str, endpoint: str, children: list[Child], timeout_s: 
             roles = {node["role"] for node in view["nodes"]}
             if {"edge", "storage", "map"} <= roles and not view.get("recovering"):
                 try:
-                    with urllib.request.urlopen(url, timeout=1) as response:
+                    with urllib.request.urlopen(url, timeout=1, context=probe_context(url)) as response:
                         if response.status == 200:
                             return True
                 except OSError:
                     pass
         time.sleep(0.2)
     return False
+
+
+def probe_context(url: str) -> ssl.SSLContext | None:
+    """For our own edge on this box: TLS without verification (its certificate may be self-signed)."""
+    if not url.startswith("https:"):
+        return None
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def print_banner(config: Config, data_dir, ws_url: str, http_url: str) -> None:
+    """Where to connect: the websocket, the web client, the status page and metrics."""
+    print(f"Odyssey is up: players connect to {ws_url}", flush=True)
+    lan_play = ""
+    if config.edge.host in ("0.0.0.0", "", "::"):  # listening on every interface
+        lan = lan_address()
+        print(f"  (on the LAN: {ws_url.replace('127.0.0.1', lan)})", flush=True)
+        lan_play = f" (on the LAN: {http_url.replace('127.0.0.1', lan)}play/)"
+    print(f"  play in a browser: {http_url}play/{lan_play}", flush=True)
+    print(f"  status page: {http_url}status", flush=True)
+    print(f"  metrics: {http_url}metrics", flush=True)
+    print(f"  status: odyssey status --data-dir {data_dir}", flush=True)
+    print("  stop: press Ctrl-C (or send SIGTERM to this process)", flush=True)
 
 
 def up(config: Config, workers: int, args: argparse.Namespace) -> int:
@@ -127,17 +153,15 @@ def up(config: Config, workers: int, args: argparse.Namespace) -> int:
     for child in children:
         child.start()
     host = "127.0.0.1" if config.edge.host in ("0.0.0.0", "", "::") else config.edge.host
-    ws_url = f"ws://{host}:{port}/"
-    if not wait_until_ready(f"http://{host}:{port}/healthz", endpoint, children):
+    tls = config.edge_tls is not None
+    ws_url = f"{'wss' if tls else 'ws'}://{host}:{port}/"
+    http_url = f"{'https' if tls else 'http'}://{host}:{port}/"
+    if not wait_until_ready(f"{http_url}healthz", endpoint, children):
         log.error("the cluster did not come up; stopping (see the log lines above)")
         stop_all(children)
         return 1
     status.write_run_file(data_dir, endpoint, ws_url, os.getpid())
-    print(f"Odyssey is up: players connect to {ws_url}", flush=True)
-    if config.edge.host in ("0.0.0.0", "", "::"):
-        print(f"  (on the LAN: ws://{lan_address()}:{port}/)", flush=True)
-    print(f"  status: odyssey status --data-dir {data_dir}", flush=True)
-    print("  stop: press Ctrl-C (or send SIGTERM to this process)", flush=True)
+    print_banner(config, data_dir, ws_url, http_url)
     supervise(children, stopping)
     log.info("stopping: edges, map workers, storage, broker")
     stop_all(children)

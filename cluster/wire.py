@@ -11,9 +11,10 @@ Command reference (direction: fields)
 
 Any node → broker
     HELLO     role, name, host, pid, incarnation, state   register / re-announce
-    HB        [stats]                                    heartbeat, with the node's counters
+    HB        [stats]                                    heartbeat, with the node's counters (cluster.counters)
     BYE                                                  leaving on purpose
-    STATUS                                               (one-off client) ask for the cluster view
+    STATUS                                               ask for the cluster view (a one-off client, or an
+                                                         edge for its /status and /metrics pages)
     ADMIN     request_id, action, args                   (one-off client) an operator's request
 Broker → any node
     HB                                                   heartbeat

@@ -4,13 +4,20 @@ It checks each frame once (text, size, rate, a JSON object with an integer
 ``type``), forwards ``(conn, type, raw)`` to the broker in one batch per loop
 turn, and writes what the broker sends back. A payload meant for many
 sockets is framed once and the same bytes are written to each stream.
+
+On the same port it serves the web client (``/play/``), the status page
+(``/status``, ``/status.json``), Prometheus metrics (``/metrics``) and
+``/healthz``; with ``edge.tls_cert`` and ``edge.tls_key`` set, all of it over TLS.
 """
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import os
 import signal
+from socket import gethostname
+import ssl
 import time
 from pathlib import Path
 
@@ -24,15 +31,19 @@ from tornado.iostream import StreamClosedError
 
 from cluster import wire
 from cluster.config import Config
+from cluster.counters import by_type, count_type
 from cluster.link import BrokerLink, now_ms
 from cluster.loop import dealer_socket
+from edge import metrics
 from edge.framing import text_frame
 from edge.limits import RateLimiter
+from edge.status import Rates, StatusCache, status_view
 
 log = logging.getLogger(__name__)
 
 MAX_TYPE = 2**31 - 1  # larger "types" are not packet types: the frame is malformed
 STATIC = Path(__file__).resolve().parent / "static"  # the bundled web client and the status page
+CONFIG_ERROR_EXIT = 2  # the supervisor does not restart a node that exits with this
 
 
 class GameSocket(tornado.websocket.WebSocketHandler):
@@ -57,44 +68,52 @@ class GameSocket(tornado.websocket.WebSocketHandler):
         self.set_nodelay(True)
 
     def on_message(self, message) -> None:
+        edge = self.edge
         if isinstance(message, bytes):
-            self.reject("a binary frame")
+            edge.bytes_in += len(message)
+            self.reject("binary", "a binary frame")
             return
+        raw = message.encode("utf-8")
+        edge.bytes_in += len(raw)
         if not self.limiter.allow(time.monotonic()):
-            self.reject("over the packet rate limit")
+            self.reject("rate", "over the packet rate limit")
             return
         try:
             packet = json.loads(message)
         except (ValueError, RecursionError):  # not JSON, or nested too deep
-            self.reject("a frame that is not JSON")
+            self.reject("not_json", "a frame that is not JSON")
             return
         packet_type = packet.get("type") if isinstance(packet, dict) else None
         if not isinstance(packet_type, int) or isinstance(packet_type, bool):
-            self.reject("a frame without an integer type")
+            self.reject("no_type", "a frame without an integer type")
             return
         if packet_type < 0:
             return  # PROTOCOL 2.1: negative types are ignored
         if packet_type > MAX_TYPE:
-            self.reject("a frame with an impossible type")
+            self.reject("bad_type", "a frame with an impossible type")
             return
-        self.edge.forward([wire.IN, self.conn, packet_type, message.encode("utf-8")])
+        count_type(edge.packets_in, packet_type)
+        edge.forward([wire.IN, self.conn, packet_type, raw])
 
-    def reject(self, what: str) -> None:
+    def reject(self, reason: str, what: str) -> None:
+        rejected = self.edge.rejected
+        rejected[reason] = rejected.get(reason, 0) + 1
         log.info("conn %s sent %s; closing it", self.conn, what)
         self.close(1008, "bad frame")
 
     def on_close(self) -> None:
         self.edge.unregister(self)
 
-    def write_frame(self, frame: bytes) -> None:
-        """Write an already-framed text message to this socket's stream."""
+    def write_frame(self, frame: bytes) -> bool:
+        """Write an already-framed text message to this socket's stream; False if it is closing."""
         connection = self.ws_connection
         if connection is None or connection.is_closing():
-            return
+            return False
         try:
             connection.stream.write(frame)
         except StreamClosedError:
-            pass
+            return False
+        return True
 
 
 class Health(tornado.web.RequestHandler):
@@ -110,6 +129,39 @@ class Health(tornado.web.RequestHandler):
                                 "connections": len(self.edge.sockets)}))
 
 
+class StatusJson(tornado.web.RequestHandler):
+    """``GET /status.json``: the cluster view with rates, as the status page shows it."""
+
+    def initialize(self, edge: "Edge") -> None:
+        self.edge = edge
+
+    async def get(self) -> None:
+        view = await self.edge.status_view()
+        self.set_header("Content-Type", "application/json")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(view))
+
+
+class Metrics(tornado.web.RequestHandler):
+    """``GET /metrics``: the same view in the Prometheus text format."""
+
+    def initialize(self, edge: "Edge") -> None:
+        self.edge = edge
+
+    async def get(self) -> None:
+        body, content_type = metrics.render(await self.edge.status_view())
+        self.set_header("Content-Type", content_type)
+        self.finish(body)
+
+
+class StatusPage(tornado.web.RequestHandler):
+    """``GET /status``: the status page (static HTML and script that polls /status.json)."""
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish((STATIC / "status" / "index.html").read_bytes())
+
+
 class Edge:
     """The edge node: websockets, the broker link and the batches between them."""
 
@@ -121,12 +173,19 @@ class Edge:
         self.sockets: dict[int, GameSocket] = {}
         self.next_conn = int(time.time() * 1000) % 1_000_000_000 * 1000
         self.link = BrokerLink(wire.ROLE_EDGE, name, config.heartbeat.interval_ms,
-                               config.heartbeat.liveness, self.announce)
+                               config.heartbeat.liveness, self.announce, self.stats)
         self.context = zmq.asyncio.Context()
         self.dealer = dealer_socket(self.context, name, linger_ms=0)
         self.flush_scheduled = False
+        self.status = StatusCache(lambda: self.forward([wire.STATUS]), config.edge.status_cache_ms)
+        self.rates = Rates()
+        # Counters for /metrics (see README: Status and metrics).
+        self.packets_in: dict = {}  # accepted frames by packet type
+        self.rejected: dict[str, int] = {}  # connections closed for a bad frame, by reason
+        self.bytes_in = self.bytes_out = self.frames_out = 0
         self.handlers = {wire.OUT: self.on_out, wire.CLOSE: self.on_close,
-                         wire.BIND: self.on_bind, wire.PLACE: self.on_place}
+                         wire.BIND: self.on_bind, wire.PLACE: self.on_place,
+                         wire.STATUS_REPLY: self.status.on_reply}
 
     def new_limiter(self) -> RateLimiter:
         return RateLimiter(self.config.edge.packets_per_second, self.config.edge.burst)
@@ -134,6 +193,18 @@ class Edge:
     def announce(self) -> dict:
         return {"sessions": [[s.conn, s.pid, s.account_id, s.char_key, s.map_id]
                              for s in self.sockets.values()]}
+
+    def stats(self) -> dict:
+        return {"sessions": len(self.sockets), "packets_in": by_type(self.packets_in),
+                "frames_out": self.frames_out, "bytes_in": self.bytes_in, "bytes_out": self.bytes_out,
+                "rejected": dict(self.rejected), "broker_connected": self.link.broker_alive}
+
+    async def status_view(self) -> dict:
+        """The broker's view (cached), with this edge's live counters and the rates."""
+        view = await self.status.get()
+        own = {"role": wire.ROLE_EDGE, "name": self.name, "host": gethostname(), "pid": os.getpid(),
+               "stats": self.link.heartbeat_stats()}
+        return status_view(view, self.status.age_ms(), own, self.rates)
 
     # --- websockets → broker ------------------------------------------------------
     def register(self, socket: GameSocket) -> int:
@@ -182,10 +253,13 @@ class Edge:
     def on_out(self, conns: list[int], payload: bytes) -> None:
         frame = text_frame(payload)
         sockets = self.sockets
+        written = 0
         for conn in conns:
             socket = sockets.get(conn)
-            if socket is not None:
-                socket.write_frame(frame)
+            if socket is not None and socket.write_frame(frame):
+                written += 1
+        self.frames_out += written
+        self.bytes_out += written * len(frame)
 
     def on_close(self, conn: int) -> None:
         socket = self.sockets.get(conn)
@@ -207,19 +281,23 @@ class Edge:
         self.flush()
 
     # --- life -------------------------------------------------------------------
-    async def serve(self) -> None:
+    async def serve(self, tls: ssl.SSLContext | None = None) -> None:
         self.dealer.connect(self.config.broker_endpoint)
         app = tornado.web.Application(
             [(r"/", GameSocket, {"edge": self}), (r"/healthz", Health, {"edge": self}),
              (r"/play", tornado.web.RedirectHandler, {"url": "/play/"}),
              (r"/play/(.*)", tornado.web.StaticFileHandler,
-              {"path": str(STATIC / "play"), "default_filename": "index.html"})],
+              {"path": str(STATIC / "play"), "default_filename": "index.html"}),
+             (r"/status/?", StatusPage), (r"/status\.json", StatusJson, {"edge": self}),
+             (r"/metrics", Metrics, {"edge": self})],
             websocket_max_message_size=self.config.edge.max_frame_bytes,
             websocket_ping_interval=None,
         )
-        server = tornado.httpserver.HTTPServer(app, max_buffer_size=self.config.edge.max_frame_bytes * 4)
+        server = tornado.httpserver.HTTPServer(app, max_buffer_size=self.config.edge.max_frame_bytes * 4,
+                                               ssl_options=tls)
         server.listen(self.port, self.host)
-        log.info("edge %s listening on ws://%s:%d/ (broker %s)", self.name, self.host, self.port,
+        scheme = "wss" if tls else "ws"
+        log.info("edge %s listening on %s://%s:%d/ (broker %s)", self.name, scheme, self.host, self.port,
                  self.config.broker_endpoint)
         self.tick()
         ticker = tornado.ioloop.PeriodicCallback(self.tick, max(50, self.config.heartbeat.interval_ms // 4))
@@ -243,8 +321,23 @@ class Edge:
         self.dealer.close(0)
 
 
+def tls_context(config: Config) -> ssl.SSLContext | None:
+    """The server-side TLS context of edge.tls_cert / edge.tls_key; None without them."""
+    paths = config.edge_tls
+    if paths is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(*paths)
+    except (OSError, ssl.SSLError) as error:
+        log.error("cannot load the TLS certificate %s and key %s: %s", *paths, error)
+        raise SystemExit(CONFIG_ERROR_EXIT)
+    return context
+
+
 def run(config: Config, name: str, port: int | None = None) -> None:
     """Serve websockets on edge.host and the node's port until SIGTERM / SIGINT."""
     entry = config.node("edge", name)
     port = port if port is not None else (entry.port or config.edge.port)
-    asyncio.run(Edge(config, name, config.edge.host, port).serve())
+    tls = tls_context(config)
+    asyncio.run(Edge(config, name, config.edge.host, port).serve(tls))

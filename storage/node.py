@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections
 import logging
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -16,6 +17,7 @@ import argon2
 
 from cluster import records, wire
 from cluster.config import Config
+from cluster.counters import Histogram, by_type, count_type, payload_type
 from cluster.link import BrokerLink, now_ms
 from cluster.loop import NodeSocket
 from storage import db
@@ -97,6 +99,10 @@ class Storage:
         self.lists_changed = False
         self.refused_checkpoints = 0
         self.checkpoint_writes = 0
+        self.commit_seconds = Histogram()  # each write transaction's commit (synced to disk)
+        self.checkpoint_seconds = Histogram()  # each CKPT: start of its turn → its commit
+        self.packets_in: dict = {}  # account packets by type
+        self.packets_out: dict = {}  # client packets sent, by type (once per payload)
         self.world_changed = False
         self.handlers = {
             wire.ACCT: self.on_account, wire.LOGOUT: self.on_logout, wire.SESSIONS: self.on_sessions,
@@ -110,7 +116,23 @@ class Storage:
 
     def stats(self) -> dict:
         return {"checkpoint_writes": self.checkpoint_writes, "refused_checkpoints": self.refused_checkpoints,
-                "sessions": len(self.accounts.sessions), "corrupt_records": self.store.corrupt_records}
+                "sessions": len(self.accounts.sessions), "corrupt_records": self.store.corrupt_records,
+                "packets_in": by_type(self.packets_in), "packets_out": by_type(self.packets_out),
+                "commit_seconds": self.commit_seconds.to_wire(),
+                "checkpoint_seconds": self.checkpoint_seconds.to_wire()}
+
+    def timed_turn(self, commands: list, started: float, applied: float, committed: float) -> None:
+        """Count a committed turn: its commit time, and how long each checkpoint took to be durable."""
+        self.commit_seconds.observe(committed - applied)
+        for command in commands:
+            if command[0] == wire.CKPT:
+                self.checkpoint_seconds.observe(committed - started)
+
+    def count_out(self, command: list) -> None:
+        if command[0] == wire.OUT_CONN:
+            count_type(self.packets_out, payload_type(command[3]))
+        elif command[0] == wire.OUT_ALL:
+            count_type(self.packets_out, payload_type(command[1]))
 
     def after_commit(self, out: list) -> None:
         """Work that must see the committed state: a replaced world is reloaded and re-sent."""
@@ -138,6 +160,7 @@ class Storage:
             log.exception("%s failed", command[0])
 
     def on_account(self, txn, out, edge, conn, pid, packet_type, raw) -> None:
+        count_type(self.packets_in, packet_type)
         self.accounts.handle(txn, out, edge, conn, packet_type, raw)
 
     def on_logout(self, txn, out, pid, in_game) -> None:
@@ -236,6 +259,7 @@ def run(config: Config, name: str = "storage") -> None:
         storage.accounts.expire(now_ms())
         if commands or finished:
             out: list = []
+            started = time.perf_counter()
             with store.write() as txn:
                 for command in commands:
                     storage.dispatch(txn, out, command)
@@ -244,8 +268,11 @@ def run(config: Config, name: str = "storage") -> None:
                         continuation(txn, out, result)
                     except Exception:
                         log.exception("a password job's continuation failed")
+                applied = time.perf_counter()
+            storage.timed_turn(commands, started, applied, time.perf_counter())
             storage.after_commit(out)
             for command in out:  # the transaction is committed: now acknowledge
+                storage.count_out(command)
                 link.queue(command)
         node.send()
     log.info("storage stopping: committing and closing")

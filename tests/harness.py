@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -57,6 +58,14 @@ def merged_config(base: str, extra: str) -> str:
                    + "\n" for section, values in tables.items())
 
 
+def unverified_tls() -> ssl.SSLContext:
+    """A client TLS context that accepts any certificate (the tests' are self-signed)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -73,6 +82,8 @@ class ClusterHarness:
         self.config_path = root / "cluster.toml"
         self.extra_config = extra_config
         self.config_path.write_text(merged_config(TEST_CONFIG, extra_config))
+        # With [edge] tls_cert set the edges speak wss:// and https:// only.
+        self.tls = bool(tomllib.loads(self.config_path.read_text()).get("edge", {}).get("tls_cert"))
         ipc = f"ipc://{self.data_dir / 'broker.ipc'}"
         self.broker_endpoint = ipc if len(ipc) < 100 else f"tcp://127.0.0.1:{free_port()}"
         self.worker_names = [f"map-{i + 1}" for i in range(workers)]
@@ -128,14 +139,22 @@ class ClusterHarness:
         raise AssertionError(f"cluster not ready in {timeout_s} s; last view {view}\n{self.tail_logs()}")
 
     def edges_healthy(self) -> bool:
-        for port in self.edge_ports.values():
+        for edge in self.edge_ports:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
-                    if not json.loads(response.read())["broker"]:
-                        return False
+                if not json.loads(self.http_get("/healthz", edge, timeout=1))["broker"]:
+                    return False
             except OSError:
                 return False
         return True
+
+    def http_url(self, path: str, edge: str = "edge-1") -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.edge_ports[edge]}{path}"
+
+    def http_get(self, path: str, edge: str = "edge-1", timeout: float = 5) -> bytes:
+        """The body of GET path on an edge (https without verification when TLS is on)."""
+        context = unverified_tls() if self.tls else None
+        with urllib.request.urlopen(self.http_url(path, edge), timeout=timeout, context=context) as response:
+            return response.read()
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes[name]
@@ -189,10 +208,10 @@ class ClusterHarness:
         return view
 
     def url(self, edge: str = "edge-1") -> str:
-        return f"ws://127.0.0.1:{self.edge_ports[edge]}/"
+        return f"{'wss' if self.tls else 'ws'}://127.0.0.1:{self.edge_ports[edge]}/"
 
     def client(self, edge: str = "edge-1") -> "GameClient":
-        return GameClient(self.url(edge))
+        return GameClient(self.url(edge), unverified_tls() if self.tls else None)
 
     def tail_logs(self, lines: int = 30) -> str:
         out = []
@@ -212,8 +231,9 @@ class ClusterHarness:
 class GameClient:
     """A websocket player speaking PROTOCOL.md; every received packet is kept in ``seen``."""
 
-    def __init__(self, url: str) -> None:
-        self._connection = connect(url, open_timeout=5, max_size=2**22)
+    def __init__(self, url: str, tls: ssl.SSLContext | None = None) -> None:
+        options = {"ssl": tls} if tls is not None else {}
+        self._connection = connect(url, open_timeout=5, max_size=2**22, **options)
         self.ws = self._connection.__enter__()
         self.seen: list[dict] = []
         self.pid: int | None = None

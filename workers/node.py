@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from cluster import packets, wire
 from cluster.config import Config
+from cluster.counters import by_type, count_type
 from cluster.link import BrokerLink, now_ms
 from cluster.loop import NodeSocket
 from scripting.hooks import ScriptHooks
@@ -53,6 +54,10 @@ class MapWorker:
         self.link = BrokerLink(wire.ROLE_MAP, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
                                self.announce, self.stats)
         self.next_checkpoint_ms = 0
+        self.checkpointed_ms: dict[int, int] = {}  # map_id → when its state on disk was last current
+        self.checkpoints_sent = 0
+        self.packets_in: dict = {}  # game packets handled, by type
+        self.packets_out: dict = {}  # client packets built, by type (once per payload)
         self.handlers = {wire.GRANT: self.on_grant, wire.REVOKE: self.on_revoke,
                          wire.MAP_LOADED: self.on_map_loaded, wire.RELOAD: self.on_reload,
                          wire.RESOURCE: self.on_resource, wire.SCRIPT_UPDATE: self.on_script_update}
@@ -79,7 +84,12 @@ class MapWorker:
                          for m in self.maps.values()]}
 
     def stats(self) -> dict:
-        return {"maps": len(self.maps), "players": sum(len(m.players) for m in self.maps.values())}
+        now = now_ms()
+        return {"maps": len(self.maps), "players": sum(len(m.players) for m in self.maps.values()),
+                "packets_in": by_type(self.packets_in), "packets_out": by_type(self.packets_out),
+                "checkpoints_sent": self.checkpoints_sent,
+                "checkpoint_age_ms": {map_id: now - at for map_id, at in self.checkpointed_ms.items()},
+                "script_errors": self.hooks.errors, "script_timeouts": self.hooks.timeouts}
 
     # --- commands ---------------------------------------------------------------
     def handle(self, command: list) -> None:
@@ -120,6 +130,7 @@ class MapWorker:
 
     def on_revoke(self, map_id: int) -> None:
         self.maps.pop(map_id, None)
+        self.checkpointed_ms.pop(map_id, None)
         self.loading.pop(map_id, None)
         log.info("map %s revoked", map_id)
 
@@ -140,6 +151,7 @@ class MapWorker:
         runtime.idle_since_ms = now_ms()
         runtime.checkpoint_due_ms = now_ms() + map_id * 7919 % self.config.checkpoint.interval_ms
         self.maps[map_id] = runtime
+        self.checkpointed_ms[map_id] = now_ms()  # just loaded from the last checkpoint
         log.info("map %s loaded (epoch %s, %d players re-joining)", map_id, epoch, len(players))
         effects = Effects()
         for pid, char_key, record in players:
@@ -152,6 +164,7 @@ class MapWorker:
 
     def on_packet(self, runtime: MapRuntime, seq: int, pid: int, packet_type: int, raw: bytes) -> None:
         self.last_seq[runtime.map_id] = seq
+        count_type(self.packets_in, packet_type)
         rule = HANDLERS.get(packet_type)
         if rule is None:
             return
@@ -213,7 +226,9 @@ class MapWorker:
     # --- effects → wire ---------------------------------------------------------
     def emit(self, runtime: MapRuntime, effects: Effects) -> None:
         queue = self.link.queue
+        packets_out = self.packets_out
         for recipients, packet in effects.messages:
+            count_type(packets_out, packet.get("type"))
             payload = packets.encode(packet)
             if recipients is EVERYONE:
                 queue([wire.OUT_ALL, payload])
@@ -258,6 +273,8 @@ class MapWorker:
                    if (p := runtime.players.get(pid)) is not None]
         snapshot = runtime.snapshot() if runtime.dirty or everything else None
         self.link.queue([wire.CKPT, runtime.map_id, runtime.epoch, snapshot, players])
+        self.checkpoints_sent += 1
+        self.checkpointed_ms[runtime.map_id] = now_ms()
         runtime.dirty = False
         runtime.changed_players = set()
 
@@ -274,6 +291,8 @@ class MapWorker:
             runtime.checkpoint_due_ms = max(runtime.checkpoint_due_ms + interval, now)
             if runtime.dirty or runtime.changed_players:
                 self.checkpoint(runtime)
+            else:
+                self.checkpointed_ms[runtime.map_id] = now  # nothing changed: the disk copy is current
             if runtime.players or cycle.next_wake_ms(runtime, self.ctx) is not None:
                 runtime.idle_since_ms = now
             elif now - runtime.idle_since_ms >= self.config.lease.idle_release_ms:
@@ -282,6 +301,7 @@ class MapWorker:
     def release(self, runtime: MapRuntime, why: str) -> None:
         self.link.queue([wire.RELEASE, runtime.map_id, runtime.epoch])
         del self.maps[runtime.map_id]
+        self.checkpointed_ms.pop(runtime.map_id, None)
         log.info("map %s released (%s)", runtime.map_id, why)
 
     def release_everything(self) -> None:
