@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from maptools import character, context, received, runtime_with, types
+from maptools import character, context, received, runtime_with
 
 from scripting.hooks import ScriptHooks
 from workers.runtime import Effects

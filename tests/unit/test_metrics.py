@@ -16,9 +16,6 @@ from cluster.counters import Histogram, count_type, payload_type
 from cluster.link import BrokerLink, now_ms
 from edge import metrics
 from edge.status import Rates, status_view
-from storage import db
-from storage.node import Jobs, Storage
-from storage.world import ensure_world
 from workers.node import MapWorker
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -47,19 +44,6 @@ def hello(broker: Broker, role: str, name: str, state: dict | None = None) -> No
 
 def heartbeat(broker: Broker, name: str, stats: dict) -> None:
     broker.handle_frame(name.encode(), wire.pack([[wire.HB, stats]]))
-
-
-@pytest.fixture
-def storage(tmp_path):
-    config = Config()
-    config.cluster.data_dir = str(tmp_path)
-    store = db.Store(tmp_path / "lmdb")
-    db.migrate(store)
-    ensure_world(store, "")
-    jobs = Jobs(1)
-    yield Storage(config, store, jobs)
-    jobs.close()
-    store.close()
 
 
 def edge_stats() -> dict:

@@ -1,29 +1,12 @@
 """Epoch fencing of checkpoints (DESIGN: leases and failure), on a real store and storage handlers."""
 from __future__ import annotations
 
-import pytest
-
 from cluster import records, wire
-from cluster.config import Config
 from storage import db
-from storage.node import Jobs, Storage
-from storage.world import ensure_world
+from storage.node import Storage
 
 MAP_ID = 2
 CHAR_KEY = [7, 0]
-
-
-@pytest.fixture
-def storage(tmp_path):
-    config = Config()
-    config.cluster.data_dir = str(tmp_path)
-    store = db.Store(tmp_path / "lmdb")
-    db.migrate(store)
-    ensure_world(store, "")
-    jobs = Jobs(1)
-    yield Storage(config, store, jobs)
-    jobs.close()
-    store.close()
 
 
 def run(storage: Storage, *commands: list) -> list:
