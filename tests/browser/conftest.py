@@ -21,7 +21,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 VIEWPORT = {"width": 1280, "height": 720}
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an asyncio loop running in
+# this thread while it is open, which would break later tests that call asyncio.run().
+@pytest.fixture(scope="module")
 def browser() -> "Browser":
     if sync_playwright is None:
         pytest.skip("Playwright is not installed (pip install playwright)")
