@@ -11,6 +11,7 @@ from cluster import packets, records
 from scripting import checks
 from scripting.api_base import BoundMap, public_copy
 from workers.rules import stats as stat_rules
+from workers.runtime import number_or
 
 VITALS = ("hp", "mp", "sp")
 
@@ -27,7 +28,7 @@ def _stat_getter(stat: str):
         record = self._record(playerID)
         if record is None:
             return 0
-        return int(self._base_stat(record, stat) + _as_number(record.get("stats", {}).get(stat, 0)))
+        return int(self._base_stat(record, stat) + number_or(record.get("stats", {}).get(stat, 0), 0))
     getter.__doc__ = f"The profession's base {stat} plus the trained {stat}; 0 when not on this map."
     return getter
 
@@ -35,7 +36,7 @@ def _stat_getter(stat: str):
 def _extra_getter(key: str):
     def getter(self, playerID):
         record = self._record(playerID)
-        return int(_as_number(record.get("stats", {}).get(key, 0))) if record is not None else 0
+        return int(number_or(record.get("stats", {}).get(key, 0), 0)) if record is not None else 0
     getter.__doc__ = f"The script-stored ``stats.{key}`` (0 when unset or not on this map)."
     return getter
 
@@ -80,7 +81,7 @@ def _vital_reducer(vital: str):
         amount = checks.number(amount, "amount")
         record = self._record(playerID)
         if record is not None:
-            record["vitals"][vital] = max(_as_number(record["vitals"].get(vital, 0)) - amount, 0)
+            record["vitals"][vital] = max(number_or(record["vitals"].get(vital, 0), 0) - amount, 0)
             self._vitals_changed(playerID, record)
     reducer.__doc__ = f"Subtract from the current {vital}, floored at 0; the map gets 120."
     return reducer
@@ -104,10 +105,6 @@ def _max_vital_setter(vital: str):
     return setter
 
 
-def _as_number(value) -> int | float:
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
-
-
 class PlayerHelpers(BoundMap):
     """Reading and changing the players on the bound map."""
 
@@ -128,7 +125,7 @@ class PlayerHelpers(BoundMap):
 
     def _base_stat(self, record: dict, stat: str) -> int | float:
         profession = self._ctx.profession(record.get("profession_id"))
-        return _as_number(profession.get("stats", {}).get(stat, 0)) if profession is not None else 0
+        return number_or(profession.get("stats", {}).get(stat, 0), 0) if profession is not None else 0
 
     def _reload(self, player_id, record: dict) -> None:
         """The owner gets 109 with ``data`` = [] (a copy: later changes must not leak into it)."""
@@ -259,7 +256,7 @@ class PlayerHelpers(BoundMap):
         amount = int(checks.number(amount, "amount"))
         record = self._record(playerID)
         if record is not None:
-            record["exp"] = int(_as_number(record.get("exp", 0)) + amount)
+            record["exp"] = int(number_or(record.get("exp", 0), 0) + amount)
             self._player_changed(playerID)
             self._to_player(playerID, packets.experience(int(playerID), record["exp"]))
 

@@ -8,19 +8,15 @@ from scripting.api_base import BoundMap, public_copy
 from workers.rules import items as item_rules
 from workers.rules import npcs as npc_rules
 from workers.rules.walkability import STEPS, WARP, player_may_enter
-from workers.runtime import is_alive
+from workers.runtime import is_alive, number_or
 
 INVENTORY_FIELDS = ("item_id", "amount", "uses")
-
-
-def _number_or(value, missing):
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else missing
 
 
 def _inventory_getter(field: str):
     def getter(self, playerID, slotID):
         slot = self._inventory_slot(playerID, slotID)
-        return int(_number_or(slot.get(field), -1)) if slot is not None else -1
+        return int(number_or(slot.get(field), -1)) if slot is not None else -1
     getter.__doc__ = f"The {field} of inventory slot 0..29, or -1."
     return getter
 
@@ -46,7 +42,7 @@ def _item_data_getter(key: str):
     def getter(self, itemID):
         definition = self._item_definition(itemID)
         data = definition.get("data") if definition is not None else None
-        return int(_number_or(data.get(key), 0)) if isinstance(data, dict) else 0
+        return int(number_or(data.get(key), 0)) if isinstance(data, dict) else 0
     getter.__doc__ = f"The item definition's ``data.{key}``; 0 when absent or not an item."
     return getter
 
@@ -54,7 +50,7 @@ def _item_data_getter(key: str):
 def _npc_vital_getter(vital: str):
     def getter(self, slot):
         slot = self._slot(slot)
-        return _number_or(self._map().npcs[slot]["vitals"].get(vital), -1) if slot is not None else -1
+        return number_or(self._map().npcs[slot]["vitals"].get(vital), -1) if slot is not None else -1
     getter.__doc__ = f"The NPC slot's current {vital}, or -1 for a slot outside 0..19."
     return getter
 
@@ -208,13 +204,13 @@ class WorldHelpers(BoundMap):
     def getItemType(self, itemID):
         """(Addition.) The item definition's type (0 and 6 stack, 1..5 and 11 are equipment), or -1."""
         definition = self._item_definition(itemID)
-        return int(_number_or(definition.get("type"), -1)) if definition is not None else -1
+        return int(number_or(definition.get("type"), -1)) if definition is not None else -1
 
     # --- NPC information and changes --------------------------------------------------------
     def getNpcID(self, slot):
         """The NPC type in the slot, or -1."""
         slot = self._slot(slot)
-        return int(_number_or(self._map().npcs[slot].get("npc_id"), -1)) if slot is not None else -1
+        return int(number_or(self._map().npcs[slot].get("npc_id"), -1)) if slot is not None else -1
 
     getNpcName = _npc_definition_getter("", "name")
     getNpcMaxHP = _npc_definition_getter(-1, "vitals", "hp")
@@ -243,12 +239,12 @@ class WorldHelpers(BoundMap):
 
     def _npc_position(self, slot, key: str):
         slot = self._slot(slot)
-        return int(_number_or(self._map().npcs[slot]["pos"].get(key), -1)) if slot is not None else -1
+        return int(number_or(self._map().npcs[slot]["pos"].get(key), -1)) if slot is not None else -1
 
     def getNpcSpeedModifier(self, slot):
         """The slot's ms added to its step and attack times (0 by default)."""
         state = self._npc_state(slot)
-        return int(_number_or(state.get("speed_modifier"), 0)) if state is not None else 0
+        return int(number_or(state.get("speed_modifier"), 0)) if state is not None else 0
 
     def setNpcSpeedModifier(self, slot, amount):
         amount = int(checks.number(amount, "amount"))
@@ -283,7 +279,7 @@ class WorldHelpers(BoundMap):
     def getAggro(self, slot, player):
         table = self._aggro_table(slot)
         pid = checks.integer(player, "player id")
-        return int(_number_or(table.get(pid), 0)) if table is not None else 0
+        return int(number_or(table.get(pid), 0)) if table is not None else 0
 
     def setAggro(self, slot, player, amount):
         """Set the player's aggro on the NPC slot; 0 removes the entry."""

@@ -104,6 +104,16 @@ def _runtime_default(name: str, count: int, make) -> Any:
     return field(default_factory=lambda: [make() for _ in range(count)])
 
 
+def is_number(value) -> bool:
+    """An int or a float, not a bool (records come from JSON, scripts and checkpoints)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def number_or(value, default):
+    """``value`` when it is a number (``is_number``), else ``default``."""
+    return value if is_number(value) else default
+
+
 def is_alive(record: dict) -> bool:
     """A player (or NPC slot) record with hp above 0."""
     hp = record.get("vitals", {}).get("hp", 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from editortools import (ITEMS, NPCS, PROFESSIONS, SHOPS, assert_nothing, assert_refused, send,
                          staff_map, starter_map, world_context)
-from maptools import character, received, runtime_with, types
+from maptools import character, context, received, runtime_with, types
 
 from cluster import records
 from workers.rules.editors import apply_saved_map
@@ -244,3 +244,14 @@ def test_flying_shots_are_cleared_and_shown_cleared():
     assert [p["type"] for _r, p in effects.messages] == [106, 110, 110, 110, 113, 122, 126, 100]
     assert runtime.shots == [records.empty_shot() for _ in range(50)]
     assert effects.messages[-2][1]["map_shots"] == runtime.shots
+
+
+def test_a_saved_map_clears_the_hidden_npc_and_shot_state_too():
+    runtime = runtime_with((1, character("Ann", 1, 1)))
+    runtime.npc_state[4].update(tile="3:3", respawn_at_ms=99, speed_modifier=50, data={"x": 1})
+    runtime.shot_state[2].update(moves_left=3, next_tick_ms=5)
+    runtime.npc_spawns["3:3"] = 12345
+    runtime.item_spawns["2:2"] = {"slot": 0, "respawn_at_s": 0.0}
+    apply_saved_map(runtime, Effects(), 1, records.new_map("new"), context())
+    assert runtime.npc_state[4] == records.npc_state() and runtime.shot_state[2] == records.shot_state()
+    assert runtime.npc_spawns == {} and runtime.item_spawns == {"2:2": {"slot": 0, "respawn_at_s": 0.0}}

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cluster import packets
+from workers.rules import npcs
 from workers.rules.context import RuleContext
 from workers.runtime import Effects, MapRuntime, PlayerOnMap
 
@@ -150,17 +151,10 @@ def _provoke(said: Said) -> None:
     if value is None:
         said.notice("Usage: /provoke <aggro, 0 to clear>")
         return
-    runtime, pid = said.runtime, said.pid
-    for slot, npc in enumerate(runtime.npcs):
-        if npc.get("npc_id", -1) < 0 or npc.get("vitals", {}).get("hp", 0) <= 0:
-            continue
-        table = runtime.aggro[slot]
-        if value == 0:
-            if table.pop(pid, None) is not None:  # no entry is fine: go on (fixes 8.23)
-                runtime.dirty = True
-        elif table.get(pid) != value:
-            table[pid] = value
-            runtime.dirty = True
+    runtime = said.runtime
+    for slot in range(len(runtime.npcs)):
+        if runtime.npc_alive(slot):  # an NPC without an entry is fine: go on (fixes 8.23)
+            npcs.set_aggro(runtime, slot, said.pid, value)
 
 
 # --- row 14: spawn an item --------------------------------------------------------
@@ -173,14 +167,11 @@ def _spawnitem(said: Said) -> None:
     item_id, uses, amount = numbers
     runtime = said.runtime
     pos = said.player.record["pos"]
-    for slot, item in enumerate(runtime.items):
-        if item.get("item_id", -1) < 0:
-            placed = {"item_id": item_id, "amount": amount, "uses": uses, "x": pos["x"], "y": pos["y"]}
-            runtime.items[slot] = placed
-            runtime.dirty = True
-            said.effects.to(runtime.pids(), packets.map_item(runtime.map_id, slot, placed))
-            return
-    said.notice("The map is full: no room for another item.", packets.COLOR_MAGENTA)
+    slot = runtime.place_item(item_id, amount, uses, pos["x"], pos["y"])
+    if slot < 0:
+        said.notice("The map is full: no room for another item.", packets.COLOR_MAGENTA)
+        return
+    said.effects.to(runtime.pids(), packets.map_item(runtime.map_id, slot, runtime.items[slot]))
 
 
 def _valid_spawn(ctx: RuleContext, item_id: int, uses: int, amount: int) -> bool:

@@ -5,6 +5,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from scripting.sandbox import overrides
+
 
 class NoScripts:
     """The hooks of a world without scripts: no hook exists, so every rule runs its default."""
@@ -77,8 +79,7 @@ def run_hook(ctx: RuleContext, runtime, effects, script: str, functions: str | t
 
 def hook_overrides(ctx: RuleContext, runtime, effects, script: str, functions: str | tuple, *args) -> bool:
     """``run_hook``, and True when it returned 1: "skip the default behaviour" (6.1)."""
-    result = run_hook(ctx, runtime, effects, script, functions, *args)
-    return type(result) in (int, bool) and result == 1
+    return overrides(run_hook(ctx, runtime, effects, script, functions, *args))
 
 
 def has_hook(ctx: RuleContext, script: str, functions: str | tuple) -> bool:

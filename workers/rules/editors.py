@@ -80,7 +80,9 @@ def apply_saved_map(runtime: MapRuntime, effects: Effects, pid: int, record: dic
     The NPC slots are emptied (they respawn by the normal rules), aggro and
     per-player treasure flags are reset, shots are removed, and open doors
     are closed (fixes 8.37: the original forgot their timers, so they stayed
-    open for good). Ground items and script flags (``meta``) stay. Players
+    open for good). Ground items stay, and so does the state of the item-spawn
+    tiles that put them there (resetting it would spawn each item twice), and
+    the script flags. Players
     keep their positions, even on a tile the new map blocks: movement checks
     only the tile entered, so they can step off, and moving them would be a
     warp nobody asked for.
@@ -99,6 +101,10 @@ def apply_saved_map(runtime: MapRuntime, effects: Effects, pid: int, record: dic
     runtime.doors = [records.empty_door() for _ in range(records.DOOR_SLOTS)]
     runtime.door_close_at = [-1.0] * records.DOOR_SLOTS
     runtime.shots = [records.empty_shot() for _ in range(records.SHOT_SLOTS)]
+    # their hidden state goes too: respawn timers, tile ownership, speed modifiers, flags, shot steps
+    runtime.npc_state = [records.npc_state() for _ in range(records.NPC_SLOTS)]
+    runtime.shot_state = [records.shot_state() for _ in range(records.SHOT_SLOTS)]
+    runtime.npc_spawns = {}
     for player in runtime.players.values():
         player.flags.clear()
     runtime.dirty = True

@@ -19,7 +19,7 @@ from cluster import packets, records
 from workers.rules import life
 from workers.rules.context import RuleContext, hook_overrides
 from workers.rules.walkability import DOOR, ITEM_SPAWN, STEPS
-from workers.runtime import Effects, MapRuntime, PlayerOnMap, is_alive
+from workers.runtime import Effects, MapRuntime, PlayerOnMap, is_alive, is_number
 
 STACKABLE_TYPES = (0, 6)
 EQUIPMENT_SLOTS = 6  # inventory slots 0..5 are equipment, 6..29 the bag
@@ -397,7 +397,7 @@ def spawn_tile(runtime: MapRuntime, effects: Effects, ctx: RuleContext, x: int, 
 def _valid_spawn_state(state: dict) -> bool:
     slot, respawn_at = state.get("slot"), state.get("respawn_at_s")
     return (type(slot) is int and -1 <= slot < records.MAP_ITEM_SLOTS
-            and isinstance(respawn_at, (int, float)) and not isinstance(respawn_at, bool))
+            and is_number(respawn_at))
 
 
 def _still_on_map(runtime: MapRuntime, slot: int, item_id: int, x: int, y: int) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from cluster import packets
 from workers.rules import presence
 from workers.rules.context import RuleContext, has_hook, run_hook
-from workers.runtime import Effects, MapRuntime, PlayerOnMap, is_alive
+from workers.runtime import Effects, MapRuntime, PlayerOnMap, is_alive, number_or
 
 REVIVE_AFTER_S = 2
 PLAYER_TICK_FLOOR_MS = 100  # a passed nextTick counts as due this much later (5.9)
@@ -46,7 +46,7 @@ def try_revive(runtime: MapRuntime, effects: Effects, player: PlayerOnMap, ctx: 
     record["vitals"]["hp"] = 1
     del record["data"]["dead"]
     runtime.player_changed(player.pid)
-    move_player(runtime, effects, player, map_id, x, y, ctx)
+    presence.move_to(runtime, effects, player, map_id, x, y, ctx)
 
 
 def revive_point(runtime: MapRuntime, ctx: RuleContext) -> tuple[int, int, int]:
@@ -55,21 +55,6 @@ def revive_point(runtime: MapRuntime, ctx: RuleContext) -> tuple[int, int, int]:
     if type(map_id) is int and map_id in ctx.map_ids and runtime.in_bounds(death_map.get("x"), death_map.get("y")):
         return map_id, death_map["x"], death_map["y"]
     return ctx.revive_map_id, ctx.revive_x, ctx.revive_y
-
-
-def move_player(runtime: MapRuntime, effects: Effects, player: PlayerOnMap, map_id: int, x: int, y: int,
-                ctx: RuleContext) -> None:
-    """Put a player at (x, y) of ``map_id``: a 110 to the map when it is this one, else a map change (5.1.4)."""
-    pos = player.record["pos"]
-    if map_id == runtime.map_id:
-        pos["x"], pos["y"] = x, y
-        runtime.player_changed(player.pid)
-        effects.to(runtime.pids(), packets.spawn_player(player.pid, player.record))
-        return
-    previous = (pos["x"], pos["y"])
-    pos["x"], pos["y"] = x, y
-    if not presence.leave(runtime, effects, player.pid, map_id, ctx):
-        pos["x"], pos["y"] = previous  # the leavemap hook kept him here
 
 
 def pending_warp(runtime: MapRuntime, effects: Effects, player: PlayerOnMap, ctx: RuleContext) -> None:
@@ -101,4 +86,4 @@ def next_player_tick_ms(runtime: MapRuntime, ctx: RuleContext) -> int | None:
 
 def _next_tick(player: PlayerOnMap) -> int:
     value = player.record.get("data", {}).get("nextTick", 0)
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+    return int(number_or(value, 0))

@@ -86,7 +86,7 @@ def _step(runtime: MapRuntime, effects: Effects, player: PlayerOnMap, to_x: int,
     alive = record["vitals"].get("hp", 0) > 0
     if kind == DOOR and alive and runtime.open_door(to_x, to_y, ctx.now_ms / 1000, ctx.door_seconds):
         effects.to(runtime.pids(), runtime.doors_packet())
-    elif kind == TRIGGER and alive and _in_map(data.get("x"), data.get("y")):
+    elif kind == TRIGGER and alive and runtime.in_bounds(data.get("x"), data.get("y")):
         cooldown = data.get("cooldown")
         duration = cooldown if isinstance(cooldown, (int, float)) and cooldown > 0 else ctx.door_seconds
         if runtime.open_door(data["x"], data["y"], ctx.now_ms / 1000, duration):
@@ -108,11 +108,6 @@ def _may_step(runtime, record, here, there, from_x, from_y, to_x, to_y, directio
     return door_there or player_may_enter(there)
 
 
-def _in_map(x, y) -> bool:
-    return (isinstance(x, int) and isinstance(y, int)
-            and 0 <= x < records.MAP_SIZE and 0 <= y < records.MAP_SIZE)
-
-
 def _cross_edge(runtime, effects, player, to_x, to_y, relay, ctx) -> None:
     for link_key, crossed, landing in EDGE_LINKS:
         if not crossed(to_x, to_y):
@@ -132,7 +127,7 @@ def _cross_edge(runtime, effects, player, to_x, to_y, relay, ctx) -> None:
 
 def _warp(runtime, effects, player, data: dict, relay: dict, ctx: RuleContext) -> None:
     target = data.get("map_id", runtime.map_id)
-    if not _in_map(data.get("x"), data.get("y")) or not isinstance(target, int) or target not in ctx.map_ids:
+    if not runtime.in_bounds(data.get("x"), data.get("y")) or not isinstance(target, int) or target not in ctx.map_ids:
         bounce(effects, player)
         return
     effects.to(runtime.pids(exclude=player.pid), relay)

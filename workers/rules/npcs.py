@@ -26,7 +26,7 @@ from cluster import packets, records
 from workers.rules.context import RuleContext, hook_overrides, run_hook
 from workers.rules.pathfinding import WalkGrid, find_path
 from workers.rules.walkability import STEPS, wander_may_enter
-from workers.runtime import Effects, MapRuntime, is_alive
+from workers.runtime import Effects, MapRuntime, is_alive, number_or
 
 GRACE_MS = 50  # an NPC (or a respawn) this close to due is processed now
 FIRST_TICK_MS = 600  # a new NPC's first thought
@@ -41,13 +41,9 @@ EXP_SHARED_BONUS = 1.2  # the exp total when more than one player earned it
 
 
 # --- small readers: definitions and hidden state may lack a field or hold a bad value ---------
-def _number(value, default: float = 0) -> float:
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else default
-
-
 def _field(definition: dict, group: str, key: str) -> float:
     values = definition.get(group)
-    return _number(values.get(key)) if isinstance(values, dict) else 0
+    return number_or(values.get(key), 0) if isinstance(values, dict) else 0
 
 
 def _valid_slot(runtime: MapRuntime, slot) -> bool:
@@ -67,11 +63,11 @@ def _to_map(runtime: MapRuntime, effects: Effects, packet: dict) -> None:
 
 # --- aggro (script helpers setAggro / addAggro, /provoke) -------------------------------------
 def set_aggro(runtime: MapRuntime, slot: int, pid: int, amount: int) -> None:
-    """setAggro: the player's aggro on the NPC in ``slot``; 0 (or less) removes the entry."""
+    """setAggro (and /provoke): the player's aggro on the NPC in ``slot``; 0 removes the entry (6.3)."""
     if not _valid_slot(runtime, slot) or type(pid) is not int or type(amount) is not int:
         return
     table = runtime.aggro[slot]
-    if amount <= 0:
+    if amount == 0:
         if table.pop(pid, None) is not None:
             runtime.dirty = True
     elif table.get(pid) != amount:
@@ -84,7 +80,7 @@ def add_aggro(runtime: MapRuntime, slot: int, pid: int, amount: int) -> None:
     if not _valid_slot(runtime, slot) or type(pid) is not int or type(amount) is not int:
         return
     current = runtime.aggro[slot].get(pid, 0)
-    set_aggro(runtime, slot, pid, int(_number(current)) + amount)
+    set_aggro(runtime, slot, pid, int(number_or(current, 0)) + amount)
 
 
 # --- spawning (5.5.1) -------------------------------------------------------------------------
@@ -103,9 +99,9 @@ def spawn_npc(runtime: MapRuntime, effects: Effects, ctx: RuleContext, slot: int
     vitals = definition.get("vitals") if isinstance(definition.get("vitals"), dict) else {}
     runtime.npcs[slot] = {
         "npc_id": npc_id,
-        "sprite": int(_number(definition.get("sprite"))),
-        "scale": _number(definition.get("scale"), 1),
-        "vitals": records.vitals(*(_number(vitals.get(key)) for key in ("hp", "mp", "sp"))),
+        "sprite": int(number_or(definition.get("sprite"), 0)),
+        "scale": number_or(definition.get("scale"), 1),
+        "vitals": records.vitals(*(number_or(vitals.get(key), 0) for key in ("hp", "mp", "sp"))),
         "pos": records.position(x, y, direction, runtime.map_id),
     }
     state = runtime.npc_state[slot]
@@ -122,7 +118,7 @@ def _spawn_map_slots(runtime: MapRuntime, effects: Effects, ctx: RuleContext) ->
         npc_id = _reserved_type(runtime, slot)
         if npc_id < 0 or npc.get("npc_id", -1) > -1:
             continue
-        if _number(runtime.npc_state[slot].get("respawn_at_ms")) > ctx.now_ms + GRACE_MS:
+        if number_or(runtime.npc_state[slot].get("respawn_at_ms"), 0) > ctx.now_ms + GRACE_MS:
             continue
         if ctx.npc(npc_id) is None:
             continue
@@ -147,7 +143,7 @@ def tile_spawn(runtime: MapRuntime, effects: Effects, ctx: RuleContext, x: int, 
     key = f"{x}:{y}"
     if _tile_owns_an_npc(runtime, key):
         return
-    if _number(runtime.npc_spawns.get(key)) > ctx.now_ms:
+    if number_or(runtime.npc_spawns.get(key), 0) > ctx.now_ms:
         return  # its last NPC died less than spawn_delay ago (fixes 8.39)
     data = tile.get("data") if isinstance(tile.get("data"), dict) else {}
     npc_id = data.get("npc_id")
@@ -178,7 +174,7 @@ def deaths(runtime: MapRuntime, effects: Effects, ctx: RuleContext) -> None:
     """Event pass, first: every NPC with hp <= 0 and npc_id > -1 dies (5.5.2)."""
     for slot, npc in enumerate(runtime.npcs):
         npc_id = npc.get("npc_id", -1)
-        if npc_id <= -1 or _number(npc["vitals"].get("hp")) > 0:
+        if npc_id <= -1 or number_or(npc["vitals"].get("hp"), 0) > 0:
             continue
         if hook_overrides(ctx, runtime, effects, "mobdeath", (f"mobdeath_{npc_id}", "genericdeath"), slot):
             continue  # the corpse stays until the script deals with it
@@ -212,12 +208,12 @@ def _reward_exp(runtime: MapRuntime, effects: Effects, slot: int, definition: di
     if not definition:
         return
     aggro = runtime.aggro[slot]
-    earners = [pid for pid in runtime.players if _number(aggro.get(pid)) > 0]
+    earners = [pid for pid in runtime.players if number_or(aggro.get(pid), 0) > 0]
     share = kill_exp(definition, len(earners))
     name = definition.get("name") if isinstance(definition.get("name"), str) else ""
     for pid in earners:
         record = runtime.players[pid].record
-        record["exp"] = _number(record.get("exp")) + share
+        record["exp"] = number_or(record.get("exp"), 0) + share
         runtime.player_changed(pid)
         effects.to_player(pid, packets.experience(pid, record["exp"]))
         effects.to_player(pid, packets.chat(f"You gained {share} exp for defeating {name}",
@@ -227,7 +223,7 @@ def _reward_exp(runtime: MapRuntime, effects: Effects, slot: int, definition: di
 def _clear_corpse(runtime: MapRuntime, effects: Effects, ctx: RuleContext, slot: int, definition: dict) -> None:
     """Empty the slot (hp stays <= 0), start the respawn timers, tell the map (113, sound 2)."""
     state = runtime.npc_state[slot]
-    respawn_at = ctx.now_ms + int(max(_number(definition.get("spawn_delay")), 0) * 1000)
+    respawn_at = ctx.now_ms + int(max(number_or(definition.get("spawn_delay"), 0), 0) * 1000)
     state.update(data={}, respawn_at_ms=respawn_at)
     runtime.aggro[slot] = {}
     if state.get("tile"):
@@ -246,7 +242,7 @@ def _drop_loot(runtime: MapRuntime, effects: Effects, ctx: RuleContext, definiti
         if not isinstance(drop, dict):
             continue
         item = ctx.item(drop.get("item_id"))
-        if item is None or ctx.rng.randint(1, 100) > _number(drop.get("chance")):
+        if item is None or ctx.rng.randint(1, 100) > number_or(drop.get("chance"), 0):
             continue
         amount = drop.get("amount")
         amount = amount if type(amount) is int and amount > 0 else 1
@@ -264,7 +260,7 @@ def tick(runtime: MapRuntime, effects: Effects, ctx: RuleContext) -> None:
     for slot, npc in enumerate(runtime.npcs):
         if not runtime.npc_alive(slot):
             continue
-        if _number(runtime.npc_state[slot].get("next_tick_ms")) > ctx.now_ms + GRACE_MS:
+        if number_or(runtime.npc_state[slot].get("next_tick_ms"), 0) > ctx.now_ms + GRACE_MS:
             continue
         definition = ctx.npc(npc["npc_id"])
         if definition is None:
@@ -299,22 +295,22 @@ def _choose_target(runtime: MapRuntime, slot: int, grid: WalkGrid | None) -> tup
     best, examined, target, path = 0, -1, -1, None
     for pid, amount in list(runtime.aggro[slot].items()):
         player = runtime.players.get(pid)
-        if _number(amount) <= best or player is None:
+        if number_or(amount, 0) <= best or player is None:
             continue
-        if not is_alive(player.record) or _number(player.record.get("sprite")) <= -1:
+        if not is_alive(player.record) or number_or(player.record.get("sprite"), 0) <= -1:
             continue  # dead players and sprite -1 are ignored (4.2)
         examined = pid
         pos = player.record["pos"]
         found = find_path(runtime, (npc_pos["x"], npc_pos["y"]), (pos["x"], pos["y"]), grid)
         if found is not None:
-            best, target, path = _number(amount), pid, found
+            best, target, path = number_or(amount, 0), pid, found
     return (target, path) if path is not None else (examined, None)
 
 
 def _step_times(definition: dict, speed_modifier: float) -> tuple[int, int]:
     """(chase_ms, wander_ms) of 5.5.3 steps 4 and 5, in whole milliseconds."""
-    delay = _number(definition.get("move_delay"), 100) / 100
-    amount = _number(definition.get("move_amount"), 1)
+    delay = number_or(definition.get("move_delay"), 100) / 100
+    amount = number_or(definition.get("move_amount"), 1)
     running = RUN_BONUS_MS if definition.get("pursue_run") is True else 0
     chase = (CHASE_BASE_MS - running) * delay / max(amount, 1) + speed_modifier
     wander = WANDER_BASE_MS * delay / (amount if amount > 0 else 1) + speed_modifier
@@ -330,8 +326,8 @@ def _chase(runtime: MapRuntime, effects: Effects, ctx: RuleContext, slot: int, d
            target: int, path: list) -> int:
     """Step 4: attack an adjacent target (turning to face him first), else take one step along the path."""
     npc, state = runtime.npcs[slot], runtime.npc_state[slot]
-    pos, previous = npc["pos"], _number(state.get("next_tick_ms"))
-    speed_modifier = _number(state.get("speed_modifier"))
+    pos, previous = npc["pos"], number_or(state.get("next_tick_ms"), 0)
+    speed_modifier = number_or(state.get("speed_modifier"), 0)
     chase_ms, _ = _step_times(definition, speed_modifier)
     if len(path) <= 2:
         if len(path) == 2:
@@ -349,8 +345,8 @@ def _chase(runtime: MapRuntime, effects: Effects, ctx: RuleContext, slot: int, d
 def _wander(runtime: MapRuntime, effects: Effects, ctx: RuleContext, slot: int, definition: dict) -> int:
     """Step 5: with ``move_chance`` percent, one step in a random direction to a free wander tile."""
     state = runtime.npc_state[slot]
-    _, wander_ms = _step_times(definition, _number(state.get("speed_modifier")))
-    if ctx.rng.randint(1, 100) <= _number(definition.get("move_chance")):
+    _, wander_ms = _step_times(definition, number_or(state.get("speed_modifier"), 0))
+    if ctx.rng.randint(1, 100) <= number_or(definition.get("move_chance"), 0):
         pos = runtime.npcs[slot]["pos"]
         first = ctx.rng.randrange(len(STEPS))
         for turn in range(WANDER_TRIES):
@@ -362,7 +358,7 @@ def _wander(runtime: MapRuntime, effects: Effects, ctx: RuleContext, slot: int, 
                     and not runtime.tile_occupied(x, y)):
                 _move(runtime, effects, slot, direction, x, y, wander_ms)
                 break
-    return _after(_number(state.get("next_tick_ms")), ctx.now_ms, wander_ms)
+    return _after(number_or(state.get("next_tick_ms"), 0), ctx.now_ms, wander_ms)
 
 
 def _direction(here: tuple[int, int], there: tuple[int, int]) -> int:
@@ -391,10 +387,10 @@ def next_due_ms(runtime: MapRuntime, ctx: RuleContext) -> int | None:
     for slot, npc in enumerate(runtime.npcs):
         state = runtime.npc_state[slot]
         if runtime.npc_alive(slot) and ctx.npc(npc["npc_id"]) is not None:
-            due.append(_number(state.get("next_tick_ms")) - GRACE_MS)
+            due.append(number_or(state.get("next_tick_ms"), 0) - GRACE_MS)
     for slot, npc in enumerate(runtime.npcs):
         npc_id = _reserved_type(runtime, slot)
         if npc_id >= 0 and npc.get("npc_id", -1) < 0 and ctx.npc(npc_id) is not None:
-            due.append(_number(runtime.npc_state[slot].get("respawn_at_ms")) - GRACE_MS)
-    due += [at for at in map(_number, runtime.npc_spawns.values()) if at > ctx.now_ms]
+            due.append(number_or(runtime.npc_state[slot].get("respawn_at_ms"), 0) - GRACE_MS)
+    due += [at for at in (number_or(at, 0) for at in runtime.npc_spawns.values()) if at > ctx.now_ms]
     return int(min(due)) if due else None

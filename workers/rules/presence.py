@@ -85,6 +85,22 @@ def leave(runtime: MapRuntime, effects: Effects, pid: int, to_map: int, ctx: Rul
     return True
 
 
+def move_to(runtime: MapRuntime, effects: Effects, player: PlayerOnMap, map_id: int, x: int, y: int,
+            ctx: RuleContext) -> None:
+    """Put a player at (x, y) of ``map_id``: a 110 to the map when it is this one, else a map change
+    (5.1.4) — the revive and /warpto. A ``leavemap`` override keeps him where he was."""
+    pos = player.record["pos"]
+    if map_id == runtime.map_id:
+        pos["x"], pos["y"] = x, y
+        runtime.player_changed(player.pid)
+        effects.to(runtime.pids(), packets.spawn_player(player.pid, player.record))
+        return
+    previous = (pos["x"], pos["y"])
+    pos["x"], pos["y"] = x, y
+    if not leave(runtime, effects, player.pid, map_id, ctx):
+        pos["x"], pos["y"] = previous  # the leavemap hook kept him here
+
+
 def disconnect(runtime: MapRuntime, effects: Effects, pid: int, ctx: RuleContext) -> PlayerOnMap | None:
     """The session ended (5.1.5): tell the map and everyone, place at the boot map, save.
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from cluster import packets, records
 from workers.rules.context import RuleContext, has_hook, hook_overrides
 from workers.rules.walkability import STEPS, WALL
-from workers.runtime import Effects, MapRuntime, PlayerRef
+from workers.runtime import Effects, MapRuntime, PlayerRef, number_or
 
 SHOOTER_NONE, SHOOTER_PLAYER, SHOOTER_NPC = 0, 1, 2
 STEP_MS = packets.SHOT_STEP_MS
@@ -67,7 +67,7 @@ def _valid_shooter(runtime: MapRuntime, shooter_type, shooter_id) -> bool:
 def _tile_range(item: dict | None) -> int:
     data = item.get("data") if item is not None else None
     reach = data.get("tile_range") if isinstance(data, dict) else None
-    return int(reach) if isinstance(reach, (int, float)) and not isinstance(reach, bool) else 0
+    return int(number_or(reach, 0))
 
 
 def _range(runtime: MapRuntime, ctx: RuleContext, shooter_type: int, shooter_id: int, item_id: int) -> int:
@@ -96,7 +96,7 @@ def _in_flight(runtime: MapRuntime, slot: int) -> bool:
 def _due_at(state: dict) -> float:
     """When the shot's next step is due; a value we cannot read makes it due now (and then removed)."""
     due = state.get("next_tick_ms")
-    return due if isinstance(due, (int, float)) and not isinstance(due, bool) else float("-inf")
+    return number_or(due, float("-inf"))
 
 
 def _step(runtime: MapRuntime, effects: Effects, ctx: RuleContext, slot: int) -> None:

@@ -5,7 +5,7 @@ run when the answer arrives at the map the player stands on.
 """
 from __future__ import annotations
 
-from cluster import packets, records
+from cluster import packets
 from workers.rules import presence
 from workers.rules.context import RuleContext
 from workers.runtime import Effects, MapRuntime
@@ -39,15 +39,9 @@ def locate(runtime: MapRuntime, effects: Effects, pid: int, requester: int, ctx:
 def warp(runtime: MapRuntime, effects: Effects, pid: int, to_map: int, x: int, y: int, ctx: RuleContext) -> None:
     """Row 6, on the requester's map: same map → a 110 to the map (fixes 8.50); else a map change."""
     player = runtime.players.get(pid)
-    if player is None or not (0 <= x < records.MAP_SIZE and 0 <= y < records.MAP_SIZE):
+    if player is None or not runtime.in_bounds(x, y):
         return
-    pos = player.record["pos"]
-    pos["x"], pos["y"] = x, y
-    runtime.player_changed(pid)
-    if to_map == runtime.map_id:
-        effects.to(runtime.pids(), packets.spawn_player(pid, player.record))
-    else:
-        presence.leave(runtime, effects, pid, to_map, ctx)
+    presence.move_to(runtime, effects, player, to_map, x, y, ctx)
 
 
 def copy_map(runtime: MapRuntime, effects: Effects, pid: int, other_id: int, record: dict | None,

@@ -6,13 +6,9 @@ starter world ships an ``attack`` script (scripting's default scripts).
 from __future__ import annotations
 
 from workers.rules.context import RuleContext, run_hook
-from workers.runtime import Effects, MapRuntime
+from workers.runtime import Effects, MapRuntime, is_number
 
 ATTACK_FIELDS = ("target_id", "target_type", "speed", "attacking")
-
-
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def handle_attack(runtime: MapRuntime, effects: Effects, pid: int, packet: dict, ctx: RuleContext) -> None:
@@ -20,7 +16,7 @@ def handle_attack(runtime: MapRuntime, effects: Effects, pid: int, packet: dict,
     if pid not in runtime.players or any(name not in packet for name in ATTACK_FIELDS):
         return
     target_type, target_id, attacking = packet["target_type"], packet["target_id"], packet["attacking"]
-    if not (_number(target_type) and _number(target_id) and _number(packet["speed"])
+    if not (is_number(target_type) and is_number(target_id) and is_number(packet["speed"])
             and isinstance(attacking, (bool, int))):
         return
     run_hook(ctx, runtime, effects, "attack", "handleAttack", pid, int(target_type), int(target_id), attacking)

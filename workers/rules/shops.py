@@ -29,7 +29,7 @@ from cluster import packets, records
 from workers.rules.context import RuleContext
 from workers.rules.items import (first_free_bag_slot, find_slot, is_empty_slot, is_stackable, max_uses, new_slot,
                                  stack_limit)
-from workers.runtime import Effects, MapRuntime, is_alive
+from workers.runtime import Effects, MapRuntime, is_alive, is_number
 
 SELLABLE_TYPES = (1, 2, 3, 4, 5, 11)
 RING_TYPE = 11  # sells at an eighth of its value
@@ -64,7 +64,7 @@ def _shop_name(shop: dict) -> str:
 
 def _number(value) -> bool:
     """A finite int or float (JSON may carry NaN and Infinity; bools are not numbers)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return is_number(value) and math.isfinite(value)
 
 
 def _copy_inventory(inventory: list) -> list:

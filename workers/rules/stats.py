@@ -5,7 +5,7 @@ import math
 
 from cluster import packets
 from workers.rules.context import RuleContext, hook_overrides
-from workers.runtime import Effects, MapRuntime
+from workers.runtime import Effects, MapRuntime, number_or
 
 STATS = ("str", "def", "mag", "spd")  # stat_id 0..3
 
@@ -56,9 +56,7 @@ def recalculate_max_vitals(record: dict, ctx: RuleContext) -> None:
     stats = record.get("stats", {})
     vitals = max_vitals(profession.get("vitals", {}), stats)
     for vital in ("hp", "mp", "sp"):
-        extra = stats.get(f"max{vital}", 0)
-        if isinstance(extra, (int, float)) and not isinstance(extra, bool):
-            vitals[vital] += extra
+        vitals[vital] += number_or(stats.get(f"max{vital}", 0), 0)
     record["max_vitals"] = vitals
 
 
