@@ -31,6 +31,65 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 }
 
 
+# --- field types of world records (PROTOCOL 4.3–4.5), shared by every role ----------
+# The world checks (storage.worldcheck), the in-game editors (workers.rules.editor_checks)
+# and the world files (storage.worldfiles) all read these tables.
+LAYER_COUNT = TILE_LAYERS
+NPC_SLOT_COUNT = NPC_SLOTS
+RESOURCE_NAMES = ("professions", "items", "npcs", "shops", "quests")
+
+# The JSON type of every map field (PROTOCOL 4.3). Kinds: "int" (never a bool), "bool",
+# "str", "dict", "list", and "number" (int or float).
+MAP_FIELD_KINDS = {
+    "name": "str", "author": "str", "tiles": "list",
+    "map_north_id": "int", "map_east_id": "int", "map_south_id": "int", "map_west_id": "int",
+    "boot_map": "dict", "death_map": "dict", "moral": "int", "forbid_attack": "bool",
+    "protect_npcs": "bool", "forbid_ranged": "bool", "indoors": "bool", "locked": "bool",
+    "hall_id": "int", "music_id": "int", "spawn_npc_ids": "list", "data": "dict",
+}
+OPTIONAL_MAP_FIELD_KINDS = {"shop_id": "int", "treasure": "bool"}
+
+DIRECTION_FLAGS = ("south", "west", "east", "north")  # per-direction tile flags, by dir index
+# The JSON type of the fields of nested records (PROTOCOL 4.2–4.5).
+POSITION_KINDS = {"x": "int", "y": "int", "dir": "int", "map_id": "int"}
+VITALS_KINDS = {"hp": "number", "mp": "number", "sp": "number"}
+STATS_KINDS = {"str": "number", "def": "number", "mag": "number", "spd": "number"}
+ITEM_DATA_KINDS = {"min_damage": "number", "max_damage": "number", "min_protection": "number",
+                    "max_protection": "number", "tile_range": "number"}
+DROP_KINDS = {"item_id": "int", "chance": "number", "amount": "int"}
+TRADE_KINDS = {"take_item_id": "int", "take_amount": "int", "give_item_id": "int",
+                "give_amount": "int"}
+
+# Tile `data` keys by tile type (PROTOCOL 4.3).
+TILE_DATA_KINDS: dict[int, dict[str, str]] = {
+    1: {"block_ranged": "bool"},
+    2: {f"block_{d}": "bool" for d in DIRECTION_FLAGS},
+    3: {"map_id": "int", "x": "int", "y": "int"},
+    4: {"item_id": "int", "amount": "int"},
+    6: {"npc_id": "int", "dir": "int"},
+    9: {"item_id": "int", **{f"lock_{d}": "bool" for d in DIRECTION_FLAGS}},
+    10: {"x": "int", "y": "int", "cooldown": "int"},
+    15: {"blocked": "bool"},
+    17: {"sprite": "int"},
+}
+
+# The fields of each resource record the server reads (PROTOCOL 4.5), in file
+# order, with their JSON types; quests are opaque to the server.
+RESOURCE_FIELD_KINDS = {
+    "professions": {"name": "str", "start_pos": "dict", "vitals": "dict", "stats": "dict",
+                    "sprite_male": "int", "sprite_female": "int"},
+    "items": {"name": "str", "sprite": "int", "type": "int",
+              "prof_req_flags": "int", "uses": "int", "limit": "int",
+              "repair_cost": "number", "repair_id": "int", "data": "dict"},
+    "npcs": {"name": "str", "sprite": "int", "scale": "number", "vitals": "dict",
+             "stats": "dict", "move_chance": "number", "move_amount": "int",
+             "move_delay": "number", "pursue_run": "bool", "spawn_delay": "number",
+             "drop_items": "list", "behavior": "int"},
+    "shops": {"name": "str", "join_say": "str", "leave_say": "str", "trades": "list"},
+    "quests": {},
+}
+
+
 def position(x: int = 0, y: int = 0, direction: int = 0, map_id: int = 0) -> dict:
     return {"x": x, "y": y, "dir": direction, "map_id": map_id}
 

@@ -24,8 +24,9 @@ import random
 import sys
 
 from cluster import records
+from cluster.records import MAP_SIZE
 from storage.worldcheck import validate_world
-from storage.worldfiles import MAP_SIZE, read_scripts, read_world, write_scripts, write_world
+from storage.worldfiles import read_scripts, read_world, write_scripts, write_world
 
 STARTER_WORLD_DIR = pathlib.Path(__file__).resolve().parent.parent / "storage" / "starter_world"
 GROUND_GRASS = 1

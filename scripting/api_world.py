@@ -3,11 +3,11 @@ and changes", "Aggro", "Map flags and queries" and "Profession information"."""
 from __future__ import annotations
 
 from cluster import packets, records
+from cluster.tiles import STEPS, WARP, player_may_enter
 from scripting import checks
 from scripting.api_base import BoundMap, public_copy
 from workers.rules import items as item_rules
 from workers.rules import npcs as npc_rules
-from workers.rules.walkability import STEPS, WARP, player_may_enter
 from workers.runtime import is_alive, number_or
 
 INVENTORY_FIELDS = ("item_id", "amount", "uses")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.worldfiles import (LAYER_COUNT, MAP_FIELD_KINDS, MAP_SIZE, NPC_SLOT_COUNT,
-                                OPTIONAL_MAP_FIELD_KINDS, RESOURCE_FIELD_KINDS, RESOURCE_NAMES,
-                                TILE_DATA_KINDS, POSITION_KINDS, VITALS_KINDS, STATS_KINDS,
-                                ITEM_DATA_KINDS, DROP_KINDS, TRADE_KINDS)
-from workers.rules.walkability import player_may_enter
+from cluster.records import (DROP_KINDS, ITEM_DATA_KINDS, LAYER_COUNT, MAP_FIELD_KINDS, MAP_SIZE,
+                             NPC_SLOT_COUNT, OPTIONAL_MAP_FIELD_KINDS, POSITION_KINDS, RESOURCE_FIELD_KINDS,
+                             RESOURCE_NAMES, STATS_KINDS, TILE_DATA_KINDS, TRADE_KINDS, VITALS_KINDS)
+from cluster.tiles import player_may_enter
 
 _LINKS = (("map_north_id", "map_south_id"), ("map_east_id", "map_west_id"),
           ("map_south_id", "map_north_id"), ("map_west_id", "map_east_id"))

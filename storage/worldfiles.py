@@ -29,10 +29,7 @@ import pathlib
 import re
 from typing import Any
 
-MAP_SIZE = 12
-LAYER_COUNT = 10
-NPC_SLOT_COUNT = 20
-RESOURCE_NAMES = ("professions", "items", "npcs", "shops", "quests")
+from cluster.records import DIRECTION_FLAGS, RESOURCE_FIELD_KINDS, RESOURCE_NAMES
 
 # Map keys in file order; `tiles` always comes last, unknown keys just before it.
 MAP_KEY_ORDER = (
@@ -41,56 +38,6 @@ MAP_KEY_ORDER = (
     "indoors", "locked", "hall_id", "music_id", "spawn_npc_ids", "data", "shop_id", "treasure",
 )
 TILE_KEY_ORDER = ("layers", "type", "data")
-# The JSON type of every map field (PROTOCOL 4.3). Kinds: "int" (never a bool), "bool",
-# "str", "dict", "list", and "number" (int or float).
-MAP_FIELD_KINDS = {
-    "name": "str", "author": "str", "tiles": "list",
-    "map_north_id": "int", "map_east_id": "int", "map_south_id": "int", "map_west_id": "int",
-    "boot_map": "dict", "death_map": "dict", "moral": "int", "forbid_attack": "bool",
-    "protect_npcs": "bool", "forbid_ranged": "bool", "indoors": "bool", "locked": "bool",
-    "hall_id": "int", "music_id": "int", "spawn_npc_ids": "list", "data": "dict",
-}
-OPTIONAL_MAP_FIELD_KINDS = {"shop_id": "int", "treasure": "bool"}
-
-_DIRECTION_FLAGS = ("south", "west", "east", "north")
-# Tile `data` keys by tile type (PROTOCOL 4.3).
-# The JSON type of the fields of nested records (PROTOCOL 4.2–4.5).
-POSITION_KINDS = {"x": "int", "y": "int", "dir": "int", "map_id": "int"}
-VITALS_KINDS = {"hp": "number", "mp": "number", "sp": "number"}
-STATS_KINDS = {"str": "number", "def": "number", "mag": "number", "spd": "number"}
-ITEM_DATA_KINDS = {"min_damage": "number", "max_damage": "number", "min_protection": "number",
-                    "max_protection": "number", "tile_range": "number"}
-DROP_KINDS = {"item_id": "int", "chance": "number", "amount": "int"}
-TRADE_KINDS = {"take_item_id": "int", "take_amount": "int", "give_item_id": "int",
-                "give_amount": "int"}
-
-TILE_DATA_KINDS: dict[int, dict[str, str]] = {
-    1: {"block_ranged": "bool"},
-    2: {f"block_{d}": "bool" for d in _DIRECTION_FLAGS},
-    3: {"map_id": "int", "x": "int", "y": "int"},
-    4: {"item_id": "int", "amount": "int"},
-    6: {"npc_id": "int", "dir": "int"},
-    9: {"item_id": "int", **{f"lock_{d}": "bool" for d in _DIRECTION_FLAGS}},
-    10: {"x": "int", "y": "int", "cooldown": "int"},
-    15: {"blocked": "bool"},
-    17: {"sprite": "int"},
-}
-
-# The fields of each resource record the server reads (PROTOCOL 4.5), in file
-# order, with their JSON types; quests are opaque to the server.
-RESOURCE_FIELD_KINDS = {
-    "professions": {"name": "str", "start_pos": "dict", "vitals": "dict", "stats": "dict",
-                    "sprite_male": "int", "sprite_female": "int"},
-    "items": {"name": "str", "sprite": "int", "type": "int",
-              "prof_req_flags": "int", "uses": "int", "limit": "int",
-              "repair_cost": "number", "repair_id": "int", "data": "dict"},
-    "npcs": {"name": "str", "sprite": "int", "scale": "number", "vitals": "dict",
-             "stats": "dict", "move_chance": "number", "move_amount": "int",
-             "move_delay": "number", "pursue_run": "bool", "spawn_delay": "number",
-             "drop_items": "list", "behavior": "int"},
-    "shops": {"name": "str", "join_say": "str", "leave_say": "str", "trades": "list"},
-    "quests": {},
-}
 RESOURCE_KEY_ORDER = {name: tuple(kinds) for name, kinds in RESOURCE_FIELD_KINDS.items()}
 RESOURCE_KEY_ORDER["items"] = ("name", "desc", *RESOURCE_KEY_ORDER["items"][1:])
 RESOURCE_KEY_ORDER["quests"] = ("name", "desc")
@@ -100,11 +47,9 @@ _NESTED_KEY_RANK = {key: rank for rank, key in enumerate((
     "x", "y", "dir", "map_id", "hp", "mp", "sp", "str", "def", "mag", "spd",
     "take_item_id", "take_amount", "give_item_id", "give_amount", "item_id", "chance", "amount",
     "min_damage", "max_damage", "min_protection", "max_protection", "tile_range",
-    *(f"block_{d}" for d in _DIRECTION_FLAGS), *(f"lock_{d}" for d in _DIRECTION_FLAGS)))}
-
+    *(f"block_{d}" for d in DIRECTION_FLAGS), *(f"lock_{d}" for d in DIRECTION_FLAGS)))}
 
 # ---------------------------------------------------------------- formatting
-
 
 def _canonical(value: Any) -> Any:
     """A copy with every object's keys in `_NESTED_KEY_RANK` order, then alphabetical."""
@@ -115,14 +60,11 @@ def _canonical(value: Any) -> Any:
         return [_canonical(v) for v in value]
     return value
 
-
 def _compact(value: Any) -> str:
     return json.dumps(_canonical(value), ensure_ascii=False, separators=(",", ":"))
 
-
 def _ordered_keys(record: dict, known: tuple[str, ...]) -> list[str]:
     return [k for k in known if k in record] + sorted(k for k in record if k not in known)
-
 
 def _join_entries(entries: list[list[str]]) -> list[str]:
     """Concatenate multi-line entries, putting a comma after all but the last."""
@@ -132,13 +74,11 @@ def _join_entries(entries: list[list[str]]) -> list[str]:
         lines.append(entry[-1] + ("," if index < len(entries) - 1 else ""))
     return lines
 
-
 def _format_tile(tile: Any) -> str:
     if not isinstance(tile, dict):
         return _compact(tile)
     fields = (f"{_compact(k)}:{_compact(tile[k])}" for k in _ordered_keys(tile, TILE_KEY_ORDER))
     return "{" + ",".join(fields) + "}"
-
 
 def _tiles_entry(tiles: Any) -> list[str]:
     if not isinstance(tiles, list) or not all(isinstance(col, list) and col for col in tiles):
@@ -146,7 +86,6 @@ def _tiles_entry(tiles: Any) -> list[str]:
     columns = [["  [", *_join_entries([["   " + _format_tile(t)] for t in col]), "  ]"]
                for col in tiles]
     return [' "tiles": [', *_join_entries(columns), " ]"] if columns else [' "tiles": []']
-
 
 def format_map(record: dict) -> str:
     """Return the file text of one map record: keys one per line, one tile per line."""
@@ -156,14 +95,12 @@ def format_map(record: dict) -> str:
         entries.append(_tiles_entry(record["tiles"]))
     return "\n".join(["{", *_join_entries(entries), "}"]) + "\n"
 
-
 def _value_entry(key: str, value: Any, indent: str) -> list[str]:
     head = f"{indent}{_compact(key)}: "
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         inner = _join_entries([[indent + " " + _compact(v)] for v in value])
         return [head + "[", *inner, indent + "]"]
     return [head + _compact(value)]
-
 
 def format_resource_list(name: str, records: list) -> str:
     """Return the file text of one resource list: one key per line inside each record."""
@@ -179,9 +116,7 @@ def format_resource_list(name: str, records: list) -> str:
         return "[]\n"
     return "\n".join(["[", *_join_entries(entries), "]"]) + "\n"
 
-
 # ---------------------------------------------------------------- files
-
 
 def _write_text(path: pathlib.Path, text: str) -> None:
     """Write atomically, and not at all when the file already holds `text`."""
@@ -193,7 +128,6 @@ def _write_text(path: pathlib.Path, text: str) -> None:
     staging = path.with_name(path.name + ".tmp")
     staging.write_text(text, encoding="utf-8")
     os.replace(staging, path)
-
 
 def write_world(directory: pathlib.Path, maps: dict[int, dict], resources: dict[str, list]) -> None:
     """Write `maps/<id>.json` for every map and `<name>.json` for every resource list.
@@ -213,9 +147,7 @@ def write_world(directory: pathlib.Path, maps: dict[int, dict], resources: dict[
     for name in RESOURCE_NAMES:
         _write_text(directory / f"{name}.json", format_resource_list(name, resources.get(name, [])))
 
-
 SCRIPT_FILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}\.py", re.ASCII)
-
 
 def read_scripts(directory: pathlib.Path) -> dict[str, str]:
     """The admin scripts of a world directory: ``scripts/<name>.py``, none if it has no such folder."""
@@ -232,7 +164,6 @@ def read_scripts(directory: pathlib.Path) -> dict[str, str]:
             raise ValueError(f"{path}: cannot read: {exc}") from None
     return scripts
 
-
 def write_scripts(directory: pathlib.Path, scripts: dict[str, str]) -> None:
     """Write ``scripts/<name>.py`` for every script; other ``.py`` files there are removed."""
     scripts_dir = pathlib.Path(directory) / "scripts"
@@ -243,17 +174,14 @@ def write_scripts(directory: pathlib.Path, scripts: dict[str, str]) -> None:
         if path.stem not in scripts:
             path.unlink()
 
-
 def _reject_constant(constant: str) -> Any:
     raise ValueError(f"{constant} is not JSON")
-
 
 def _unique_object(pairs: list[tuple[str, Any]]) -> dict:
     record = dict(pairs)
     if len(record) != len(pairs):
         raise ValueError("duplicate key in an object")
     return record
-
 
 def _load_json(path: pathlib.Path) -> Any:
     try:
@@ -267,7 +195,6 @@ def _load_json(path: pathlib.Path) -> Any:
     except ValueError as exc:  # json.JSONDecodeError is a ValueError
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ValueError(f"{path}: not valid JSON: {message}") from None
-
 
 def read_world(directory: pathlib.Path) -> tuple[dict[int, dict], dict[str, list]]:
     """Read a world directory written by `write_world`.

@@ -10,9 +10,10 @@ import shutil
 import pytest
 
 from cluster import worldgen
+from cluster.records import MAP_SIZE, RESOURCE_NAMES
+from cluster.tiles import player_may_enter
 from storage.worldcheck import validate_world
-from storage.worldfiles import MAP_SIZE, RESOURCE_NAMES, read_world, write_world
-from workers.rules.walkability import player_may_enter
+from storage.worldfiles import read_world, write_world
 
 STARTER = pathlib.Path(__file__).resolve().parents[2] / "storage" / "starter_world"
 STEPS = ((0, 1), (-1, 0), (1, 0), (0, -1))  # index = dir (PROTOCOL 0.3)

@@ -14,11 +14,10 @@ who returns finds them where the checkpoint left them.
 """
 from __future__ import annotations
 
+from cluster.tiles import ITEM_SPAWN, NPC_SPAWN
 from workers.rules import items, life, npcs, projectiles, stats
 from workers.rules.context import RuleContext
-from workers.rules.walkability import ITEM_SPAWN, NPC_SPAWN
 from workers.runtime import Effects, MapRuntime
-
 
 
 def tick(runtime: MapRuntime, effects: Effects, ctx: RuleContext) -> None:

@@ -25,11 +25,11 @@ import math
 import re
 from typing import Any
 
-from storage.worldfiles import (DROP_KINDS, ITEM_DATA_KINDS, LAYER_COUNT, MAP_FIELD_KINDS, MAP_SIZE,
-                                NPC_SLOT_COUNT, OPTIONAL_MAP_FIELD_KINDS, POSITION_KINDS, RESOURCE_FIELD_KINDS,
-                                STATS_KINDS, TILE_DATA_KINDS, TRADE_KINDS, VITALS_KINDS)
+from cluster.records import (DROP_KINDS, ITEM_DATA_KINDS, LAYER_COUNT, MAP_FIELD_KINDS, MAP_SIZE,
+                             NPC_SLOT_COUNT, OPTIONAL_MAP_FIELD_KINDS, POSITION_KINDS, RESOURCE_FIELD_KINDS,
+                             STATS_KINDS, TILE_DATA_KINDS, TRADE_KINDS, VITALS_KINDS)
+from cluster.tiles import MAX_TILE_TYPE
 from workers.rules.context import RuleContext
-from workers.rules.walkability import MAX_TILE_TYPE
 
 RECORD_BYTES_LIMIT = 64 * 1024  # resources and scripts: the size of one client frame
 MAX_DEPTH = 16

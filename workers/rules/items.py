@@ -16,9 +16,9 @@ Fixes of the original:
 from __future__ import annotations
 
 from cluster import packets, records
+from cluster.tiles import DOOR, ITEM_SPAWN, STEPS
 from workers.rules import life
 from workers.rules.context import RuleContext, hook_overrides
-from workers.rules.walkability import DOOR, ITEM_SPAWN, STEPS
 from workers.runtime import Effects, MapRuntime, PlayerOnMap, is_alive, is_number
 
 STACKABLE_TYPES = (0, 6)

@@ -9,10 +9,9 @@ map, and the 115 relay carries only the protocol's fields.
 from __future__ import annotations
 
 from cluster import packets, records
+from cluster.tiles import DOOR, SPRITE_SWAP, STEPS, TRIGGER, WARP, blocks_entering, blocks_leaving, player_may_enter
 from workers.rules import presence
 from workers.rules.context import RuleContext, hook_overrides
-from workers.rules.walkability import (DOOR, SPRITE_SWAP, STEPS, TRIGGER, WARP, blocks_entering,
-                                       blocks_leaving, player_may_enter)
 from workers.runtime import Effects, MapRuntime, PlayerOnMap
 
 EDGE_LINKS = (  # checked in this order (5.1.2 step 7)

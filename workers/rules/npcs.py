@@ -23,9 +23,9 @@ from __future__ import annotations
 import math
 
 from cluster import packets, records
+from cluster.tiles import STEPS, wander_may_enter
 from workers.rules.context import RuleContext, hook_overrides, run_hook
 from workers.rules.pathfinding import WalkGrid, find_path
-from workers.rules.walkability import STEPS, wander_may_enter
 from workers.runtime import Effects, MapRuntime, is_alive, number_or
 
 GRACE_MS = 50  # an NPC (or a respawn) this close to due is processed now

@@ -28,7 +28,7 @@ import heapq
 from dataclasses import dataclass
 
 from cluster.records import MAP_SIZE
-from workers.rules.walkability import STEPS, astar_may_enter, blocks_leaving
+from cluster.tiles import STEPS, astar_may_enter, blocks_leaving
 from workers.runtime import MapRuntime, is_alive
 
 SOUTH, WEST, EAST, NORTH = 0, 1, 2, 3

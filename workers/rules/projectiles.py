@@ -22,8 +22,8 @@ Fixes and decisions:
 from __future__ import annotations
 
 from cluster import packets, records
+from cluster.tiles import STEPS, WALL
 from workers.rules.context import RuleContext, has_hook, hook_overrides
-from workers.rules.walkability import STEPS, WALL
 from workers.runtime import Effects, MapRuntime, PlayerRef, number_or
 
 SHOOTER_NONE, SHOOTER_PLAYER, SHOOTER_NPC = 0, 1, 2

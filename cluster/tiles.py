@@ -1,4 +1,4 @@
-"""Walkability by tile type (PROTOCOL 5.1.3), and directional blocks.
+"""Tile types and walkability (PROTOCOL 5.1.3), and directional blocks: the world schema every role reads.
 
 Three columns: may a player enter, may the NPC pathfinder (A*) enter, may an
 NPC wander or spawn there. Types 21 and up are blocked for everyone.
