@@ -4,13 +4,14 @@
     hooks.sync({"attack": source, ...})          # every script, from storage
     error = hooks.update("attack", new_source)  # hot reload; None when it took effect
     result = hooks.call(ctx, runtime, effects, "item", "useitem", (pid, 3, 7, 1))
+    if overrides("item", result): ...            # scripting.returns: "overrides when"
 
 A hook runs under the sandbox's time budget with the ``game`` API bound to
 the map it is called for. What it sends through ``game`` is queued apart and
 handed to the rule's effects only when the hook returns normally, so the
 packets of a hook that raised, ran out of time or returned garbage are
-discarded (fixes PROTOCOL 8.62), and the rule's default behaviour runs as if
-it had returned 0. Such a failure is logged with the script's name and line,
+discarded (fixes PROTOCOL 8.62), and the call returns ``NOT_RUN``: the rule's
+default behaviour runs, as for a hook that does not exist. Such a failure is logged with the script's name and line,
 at most once every ``LOG_EVERY_S`` seconds per hook, so a broken tick hook
 cannot flood the log.
 
@@ -29,14 +30,13 @@ import time
 from typing import Any
 
 from scripting.api import GameAPI
+from scripting.returns import NOT_RUN, overrides  # noqa: F401  (re-exported: the contract of call's result)
 from scripting.sandbox import DEFAULT_BUDGET_MS, Script, ScriptError, compile_script
 from workers.runtime import Effects
 
 log = logging.getLogger(__name__)
 
 LOG_EVERY_S = 10.0
-# What a hook may return: 1 (or True) overrides, anything else of these runs the default.
-ACCEPTED_RESULTS = (type(None), bool, int, float)
 
 
 def _names(functions: str | tuple) -> tuple:
@@ -94,10 +94,10 @@ class ScriptHooks:
         """Run the first of ``functions`` that ``script`` defines; see the module docstring."""
         loaded = self.scripts.get(script)
         if loaded is None or self.running:
-            return None
+            return NOT_RUN
         function = next((name for name in _names(functions) if loaded.has(name)), None)
         if function is None:
-            return None
+            return NOT_RUN
         queued = Effects()
         self.api._bind(ctx, runtime, queued)
         self.running = True
@@ -105,14 +105,10 @@ class ScriptHooks:
             result = loaded.call(function, *args, budget_ms=self.budget_ms)
         except ScriptError as error:
             self._failed(script, function, error)
-            return None
+            return NOT_RUN
         finally:
             self.running = False
             self.api._release()
-        if not isinstance(result, ACCEPTED_RESULTS):
-            self._failed(script, function, ScriptError(
-                script, f"{function}: returned a {type(result).__name__}; a hook returns 1 to override"))
-            return None
         effects.absorb(queued)
         return result
 

@@ -4,7 +4,6 @@ with a wall-clock budget and a recursion cap (PROTOCOL.md section 6.1).
     compiled = compile_script("attack", source)   # ScriptError on bad source
     script = compiled.load(game_api)              # runs the module body
     result = script.call("handleAttack", pid, 1, 3, True)
-    if overrides(result): ...                     # "return 1 overrides"
 
 What a script may use: safe builtins only (no ``open``, ``eval``, ``type``),
 ``import`` of ``game`` (the API object handed to ``load``), ``random``,
@@ -355,15 +354,6 @@ def compile_script(name: str, source: str) -> CompiledScript:
         match = _ERROR_LINE.match(first)
         raise ScriptError(name, first, int(match.group(1)) if match else None)
     return CompiledScript(name, result.code)
-
-
-def overrides(result: object) -> bool:
-    """True when a hook asked to skip the default behaviour (PROTOCOL 6.1).
-
-    ``1`` means override; ``True`` is accepted too, since ``True == 1`` in the
-    original's Python comparison. ``1.0``, ``"1"`` and anything else do not.
-    """
-    return type(result) in (int, bool) and result == 1
 
 
 def limit_memory(megabytes: int) -> int:

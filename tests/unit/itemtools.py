@@ -8,6 +8,8 @@ from pathlib import Path
 from cluster import records
 from maptools import NOW_MS, context
 
+from scripting.returns import NOT_RUN
+
 STARTER = Path(__file__).resolve().parents[2] / "storage" / "starter_world"
 ITEMS = json.loads((STARTER / "items.json").read_text(encoding="utf-8"))
 SHOPS = json.loads((STARTER / "shops.json").read_text(encoding="utf-8"))
@@ -35,7 +37,7 @@ class ScriptedHooks:
     def call(self, ctx, runtime, effects, script: str, functions, args: tuple):
         name = self._first(script, functions)
         if name is None:
-            return None
+            return NOT_RUN
         self.calls.append((script, name, args))
         answer = self.table[(script, name)]
         return answer(*args) if callable(answer) else answer

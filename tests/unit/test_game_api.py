@@ -7,6 +7,7 @@ from maptools import character, received, runtime_with, set_tile, types
 from scripttools import put_npc, run, world_context
 
 from scripting.hooks import ScriptHooks
+from scripting.returns import NOT_RUN
 from workers.rules.stats import max_vitals
 from workers.runtime import PlayerRef
 
@@ -48,7 +49,7 @@ def test_a_bad_argument_raises_and_the_hooks_packets_are_discarded(call):
         game.sendToAllOnMap(game.genPlaySound(1))
         return {call}
     """)
-    assert result is None and failed(effects, hooks)
+    assert result is NOT_RUN and failed(effects, hooks)
     assert (repr(runtime.players[ANN].record), repr(runtime.flags)) == before
 
 

@@ -6,6 +6,7 @@ import logging
 from maptools import character, context, received, runtime_with
 
 from scripting.hooks import ScriptHooks
+from scripting.returns import NOT_RUN
 from workers.runtime import Effects
 
 PID = 1
@@ -45,7 +46,7 @@ def test_a_hook_that_raises_has_its_packets_discarded_and_is_logged_with_name_an
     hooks, runtime, ctx = setup("return 1 // 0")
     with caplog.at_level(logging.WARNING, logger="scripting.hooks"):
         result, effects = call(hooks, runtime, ctx)
-    assert result is None and effects.messages == []
+    assert result is NOT_RUN and effects.messages == []
     assert hooks.errors == 1
     line = [r.getMessage() for r in caplog.records if "chat" in r.getMessage()]
     assert line and "line 5" in line[0] and "ZeroDivisionError" in line[0]
@@ -54,13 +55,14 @@ def test_a_hook_that_raises_has_its_packets_discarded_and_is_logged_with_name_an
 def test_a_hook_that_runs_out_of_time_is_stopped_and_its_packets_discarded():
     hooks, runtime, ctx = setup("while True:\n        pass", budget_ms=20)
     result, effects = call(hooks, runtime, ctx)
-    assert result is None and effects.messages == [] and hooks.timeouts == 1
+    assert result is NOT_RUN and effects.messages == [] and hooks.timeouts == 1
 
 
-def test_garbage_returned_counts_as_a_failure():
-    hooks, runtime, ctx = setup("return [1]")
+def test_any_value_is_a_result_and_its_packets_are_delivered():
+    hooks, runtime, ctx = setup("game.sendToAllOnMap(game.genPlaySound(1))\n    return [1]")
     result, effects = call(hooks, runtime, ctx)
-    assert result is None and effects.messages == [] and hooks.errors == 1
+    assert result == [1] and [p.get("sound_id") for p in received(effects, PID)] == [4, 1]
+    assert hooks.errors == 0
 
 
 def test_failures_are_logged_at_most_once_per_interval(caplog):
@@ -91,7 +93,7 @@ def test_hot_reload_takes_the_new_text_and_an_empty_text_deletes_the_script():
     assert call(hooks, runtime, ctx)[0] == 0
     assert hooks.update("chat", "") is None
     assert not hooks.has("chat", "handleChat")
-    assert call(hooks, runtime, ctx)[0] is None
+    assert call(hooks, runtime, ctx)[0] is NOT_RUN
 
 
 def test_sync_replaces_the_library():
@@ -111,11 +113,11 @@ def test_the_first_defined_function_of_a_tuple_is_called():
     assert hooks.call(context(), runtime_with(), Effects(), "mobdeath", ("mobdeath_3", "genericdeath"), (4,)) == 7
 
 
-def test_a_missing_script_or_function_returns_none():
+def test_a_missing_script_or_function_is_not_run():
     hooks = ScriptHooks()
-    assert hooks.call(context(), runtime_with(), Effects(), "nothing", "f", ()) is None
+    assert hooks.call(context(), runtime_with(), Effects(), "nothing", "f", ()) is NOT_RUN
     hooks.update("x", "def f():\n    return 1\n")
-    assert hooks.call(context(), runtime_with(), Effects(), "x", "g", ()) is None
+    assert hooks.call(context(), runtime_with(), Effects(), "x", "g", ()) is NOT_RUN
 
 
 def test_the_game_api_is_unbound_after_a_call():

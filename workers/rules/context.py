@@ -5,7 +5,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from scripting.sandbox import overrides
+from scripting.returns import NOT_RUN, overrides
 
 
 class NoScripts:
@@ -16,7 +16,7 @@ class NoScripts:
 
     def call(self, ctx: "RuleContext", runtime, effects, script: str, functions: str | tuple,
              args: tuple) -> Any:
-        return None
+        return NOT_RUN
 
 
 NO_SCRIPTS = NoScripts()
@@ -69,8 +69,8 @@ def _entry(entries: list, index: Any) -> dict | None:
 def run_hook(ctx: RuleContext, runtime, effects, script: str, functions: str | tuple, *args) -> Any:
     """Call the first of ``functions`` that ``script`` defines (PROTOCOL 6.2).
 
-    Returns what the hook returned, or None when there is no such hook or it
-    failed (it was then logged, and its packets were discarded). The packets
+    Returns what the hook returned, or ``scripting.hooks.NOT_RUN`` when there is no
+    such hook or it failed (it was then logged, and its packets were discarded). The packets
     of a hook that succeeded are already in ``effects``, before anything the
     rule adds after the call.
     """
@@ -78,8 +78,8 @@ def run_hook(ctx: RuleContext, runtime, effects, script: str, functions: str | t
 
 
 def hook_overrides(ctx: RuleContext, runtime, effects, script: str, functions: str | tuple, *args) -> bool:
-    """``run_hook``, and True when it returned 1: "skip the default behaviour" (6.1)."""
-    return overrides(run_hook(ctx, runtime, effects, script, functions, *args))
+    """``run_hook``, and True when its result skips the default behaviour (6.1/6.2 "overrides when")."""
+    return overrides(script, run_hook(ctx, runtime, effects, script, functions, *args))
 
 
 def has_hook(ctx: RuleContext, script: str, functions: str | tuple) -> bool:
