@@ -2,6 +2,7 @@
 
 A mixin of ``broker.node.Broker``; it uses the broker's ``routes``, ``nodes``,
 ``timers``, ``config``, ``recovering``, ``last_epoch``, ``counters`` and ``send``.
+Which claims of a returning worker are kept is the registry's (``broker.registry``).
 """
 from __future__ import annotations
 
@@ -83,26 +84,25 @@ class Leases:
         else:
             del self.routes[map_id]
 
-    def adopt_maps(self, worker: str, maps: list) -> None:
-        for map_id, epoch, players in maps:
-            route = self.route(map_id)
-            self.last_epoch = max(self.last_epoch, epoch)
-            if route.owner is not None and route.owner != worker and route.epoch >= epoch:
-                self.send(worker, [wire.REVOKE, map_id])
-                continue
-            if route.owner is not None and route.owner != worker:
-                self.send(route.owner, [wire.REVOKE, map_id])
-            route.owner, route.epoch = worker, epoch
-            for pid, description in players:
-                self.descriptions[pid] = description
-                session = self.by_pid.get(pid)
-                if session is None:
-                    self.claimed_places[pid] = map_id
-                else:
-                    self.describe(session, description)
-                    if session.map_id != map_id:
-                        self.place(session, map_id)
-            log.info("map %s stays with %s (epoch %s)", map_id, worker, epoch)
+    def on_fenced(self, node, map_id, worker, epoch, fence) -> None:
+        """Storage refused a save of ``map_id`` from ``worker`` at ``epoch``: it holds the newer ``fence``.
+
+        If the broker still gives that worker the map at that epoch, the lease is stale (the worker
+        came back after the map had moved and been released): take it back and grant it anew, above
+        the fence, so the new owner loads what storage has and every later save is accepted.
+        """
+        self.last_epoch = max(self.last_epoch, fence)
+        route = self.routes.get(map_id)
+        if route is None or route.owner != worker or route.epoch != epoch:
+            return
+        log.warning("map %s: storage holds epoch %s, newer than %s's %s; granting the map again",
+                    map_id, fence, worker, epoch)
+        self.send(worker, [wire.REVOKE, map_id])
+        route.owner = None
+        route.waiting.extendleft(reversed(route.unacked))
+        route.unacked.clear()
+        if route.has_work():
+            self.grant(route)
 
     def on_reload_world(self, node) -> None:
         """The world changed in storage: every leased map checkpoints, lets go and is loaded again."""

@@ -10,23 +10,29 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from pathlib import Path
 
 import zmq
 
 from broker.leases import Leases
 from broker.lookups import Lookups
+from broker.registry import Registry
 from broker.tables import BrokerCounters, MapRoute, NodeInfo, PokeTimers, Session
 from broker.view import cluster_view
-from cluster import wire
+from cluster import fabric, wire
 from cluster.config import Config
+from cluster.lifeline import LIFE_SUFFIX, Lifeline
+from cluster.lockfile import DataDirInUse, DataDirLock, in_use_message
 from cluster.link import now_ms
+from cluster.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
 MAX_FRAMES_PER_TURN = 2000
+CONFIG_ERROR_EXIT = 2  # the supervisor does not restart a node that exits with this
 
 
-class Broker(Leases, Lookups):
+class Broker(Registry, Leases, Lookups):
     """Routing, leases and pokes for the whole cluster."""
 
     def __init__(self, config: Config, name: str = "broker") -> None:
@@ -41,10 +47,14 @@ class Broker(Leases, Lookups):
         self.storage_waiting: list[list] = []
         self.claimed_places: dict[int, int] = {}  # pid → map_id re-announced by a worker
         self.descriptions: dict[int, dict] = {}  # pid → name, level, profession re-announced by a worker
+        self.presumed_dead: dict[str, str] = {}  # node name → the incarnation declared dead
+        self.complain = RateLimitedLog(log)
         self.started_ms = now_ms()
         self.recovering = True
         self.last_epoch = self.started_ms  # epochs only grow, across restarts too
         self.next_heartbeat_ms = 0
+        self.last_housekeeping_ms = self.started_ms
+        self.behind = False  # the last receive stopped at MAX_FRAMES_PER_TURN with frames still queued
         self.counters = BrokerCounters()
         self.routed = False  # the frame being handled carried client packets (for the routing latency)
         self.handlers = {
@@ -55,10 +65,10 @@ class Broker(Leases, Lookups):
             wire.CLOSE_CONN: self.on_close_conn, wire.CLOSE_PID: self.on_close_pid,
             wire.BIND: self.on_bind, wire.ENTER: self.on_enter, wire.TO: self.on_to,
             wire.ADMIN_REPLY: self.on_admin_reply, wire.FOR_PLAYER: self.on_for_player,
-            wire.WHISPER: self.on_whisper, wire.WHO: self.on_who, wire.WARPTO: self.on_warpto,
+            wire.WHISPER: self.on_whisper, wire.WHO_ONLINE: self.on_who, wire.WARPTO: self.on_warpto,
             wire.LOCATED: self.on_located, wire.FOR_MAP: self.on_for_map,
             wire.RESOURCE_CHANGED: self.on_resource_changed, wire.SCRIPT_CHANGED: self.on_script_changed,
-            wire.RELOAD_WORLD: self.on_reload_world,
+            wire.RELOAD_WORLD: self.on_reload_world, wire.FENCED: self.on_fenced,
             wire.TRANSFER: self.on_transfer, wire.DONE: self.on_done, wire.RELEASE: self.on_release,
         }
 
@@ -83,92 +93,73 @@ class Broker(Leases, Lookups):
         return [n for n in self.nodes.values() if n.role == wire.ROLE_MAP]
 
     def handle_frame(self, identity: bytes, frame: bytes) -> None:
+        """One frame from a peer: every command in it is checked (``wire.TO_BROKER``) before its handler."""
         try:
-            commands = wire.unpack(frame)
+            items = wire.unpack(frame)
         except ValueError as error:
-            log.warning("dropped a bad frame from %r: %s", identity[:40], error)
+            self.complain("bad frame", "dropped a bad frame from %r: %s", identity[:40], error)
             return
-        name = identity.decode(errors="replace")
+        name = identity.decode("utf-8", "replace")
+        if name.endswith(LIFE_SUFFIX):
+            self.on_life(name[:-len(LIFE_SUFFIX)], items)
+            return
         node = self.nodes.get(name)
-        if node is None or node.identity != identity:
-            self.on_stranger(identity, commands)
+        if node is None:
+            self.on_stranger(identity, name, items)
             return
-        node.last_seen_ms = now_ms()
-        for command in commands:
-            handler = self.handlers.get(command[0])
-            if handler is None:
-                if command[0] in wire.STORAGE_BOUND:
-                    self.send_storage([command[0], name, *command[1:]])
-                else:
-                    log.warning("unknown command %r from %s", command[0], name)
+        self.heard(node)
+        self.handle_items(node, items)
+
+    def handle_items(self, node: NodeInfo, items: list) -> None:
+        for item in items:
+            if wire.command(item) and item[0] in wire.STORAGE_BOUND and node.role == wire.ROLE_MAP:
+                forwarded = [item[0], node.name, *item[1:]]
+                problem = wire.TO_STORAGE.check(forwarded, wire.ROLE_BROKER)
+                if problem is None:
+                    self.send_storage(forwarded)
+                    continue
+            else:
+                problem = wire.TO_BROKER.check(item, node.role)
+            if problem is not None:
+                self.complain(f"{node.name} {problem}", "dropped a command from %s: %s", node.name, problem)
                 continue
             try:
-                handler(node, *command[1:])
-            except (TypeError, ValueError, KeyError) as error:
-                log.warning("bad %s from %s: %s", command[0], name, error)
+                self.handlers[item[0]](node, *item[1:])
+            except Exception as error:  # a handler's bug costs one command, never the broker
+                self.complain(f"{item[0]} failed", "%s from %s failed: %s: %s", item[0], node.name,
+                              type(error).__name__, error)
 
-    def on_stranger(self, identity: bytes, commands: list) -> None:
-        """A peer we do not know: register it, answer a status query, or ask who it is."""
-        for command in commands:
-            if command[0] == wire.HELLO:
-                self.on_hello(None, *command[1:], identity=identity)
+    def on_stranger(self, identity: bytes, name: str, items: list) -> None:
+        """A peer we do not know: register it, answer a status query or an operator, or ask who it is."""
+        answered = False
+        for index, item in enumerate(items):
+            token = item[0] if wire.command(item) else None
+            if token == wire.HELLO:
+                role = item[1] if len(item) > 1 and item[1] in wire.NODE_ROLES else "stranger"
+                problem = wire.TO_BROKER.check(item, role)
+                if problem is None and item[2] != name:
+                    problem = f"HELLO as {str(item[2])[:40]!r} from the identity {name[:40]!r}"
+                if problem is not None:
+                    self.complain(f"stranger {problem}", "refused a stranger's HELLO: %s", problem)
+                    continue
+                self.on_hello(None, *item[1:], identity=identity)
+                self.handle_items(self.nodes[name], items[index + 1:])
                 return
-            if command[0] == wire.STATUS:
-                self.outbox.add(identity, [wire.STATUS_REPLY, self.status_view()])
-                return
-            if command[0] == wire.ADMIN:
-                # Operators reach the broker's endpoint only from inside the cluster.
-                self.send_storage([wire.ADMIN, identity, *command[1:]])
-                return
-        self.outbox.add(identity, [wire.WHO])
-
-    # --- registry ---------------------------------------------------------------
-    def on_hello(self, node, role, name, host, pid, incarnation, state, identity=None) -> None:
-        identity = identity or node.identity
-        old = self.nodes.get(name)
-        if old is not None and old.incarnation != incarnation:
-            log.info("%s %s restarted (pid %s → %s)", role, name, old.pid, pid)
-            self.forget_node(old)
-        now = now_ms()
-        fresh = name not in self.nodes
-        self.nodes[name] = NodeInfo(identity, role, name, host, pid, incarnation, now,
-                                    old.registered_ms if old and not fresh else now)
-        if fresh:
-            log.info("%s %s registered (host %s, pid %s)", role, name, host, pid)
-        self.send(name, [wire.HB])
-        if role == wire.ROLE_EDGE:
-            self.adopt_sessions(name, state.get("sessions", []))
-        elif role == wire.ROLE_MAP:
-            self.adopt_maps(name, state.get("maps", []))
-        elif role == wire.ROLE_STORAGE:
-            for command in self.storage_waiting:
-                self.send(name, command)
-            self.storage_waiting = []
-            if not self.recovering:
-                self.send_sessions()
-
-    def adopt_sessions(self, edge: str, sessions: list) -> None:
-        for conn, pid, account_id, char_key, map_id in sessions:
-            session = Session(edge, conn, pid, account_id, char_key, self.claimed_places.pop(pid, map_id))
-            self.sessions[(edge, conn)] = session
-            if pid in self.descriptions:
-                self.describe(session, self.descriptions.pop(pid))
-            if pid is not None:
-                self.by_pid[pid] = session
-                if session.map_id is not None:
-                    self.route(session.map_id).players.add(pid)
-
-    def on_heartbeat(self, node, stats=None) -> None:
-        if isinstance(stats, dict):
-            node.stats = stats
+            if token in (wire.STATUS, wire.ADMIN):
+                problem = wire.TO_BROKER.check(item, wire.ROLE_OPERATOR)
+                if problem is not None:
+                    self.complain(f"stranger {problem}", "dropped a stranger's command: %s", problem)
+                elif token == wire.STATUS:
+                    self.outbox.add(identity, [wire.STATUS_REPLY, self.status_view()])
+                else:  # operators reach the endpoint only from inside the cluster (or with an operator key)
+                    self.send_storage([wire.ADMIN, identity, *item[1:]])
+                answered = True
+        if not answered:
+            self.outbox.add(identity, [wire.WHO])
 
     def on_status(self, node) -> None:
         """An edge asks for the cluster view (for its /status and /metrics pages)."""
         self.send(node.name, [wire.STATUS_REPLY, self.status_view()])
-
-    def on_bye(self, node) -> None:
-        log.info("%s %s is leaving", node.role, node.name)
-        self.forget_node(node)
 
     def forget_node(self, node: NodeInfo) -> None:
         """A node died or left: end its sessions or move its maps."""
@@ -320,14 +311,12 @@ class Broker(Leases, Lookups):
             self.next_heartbeat_ms = now + self.config.heartbeat.interval_ms
             for node in self.nodes.values():
                 self.send(node.name, [wire.HB])
-        dead_after = self.config.dead_after_ms
-        lease_ms = self.config.lease.duration_ms
-        for node in list(self.nodes.values()):
-            silent = now - node.last_seen_ms
-            if silent > dead_after or (node.role == wire.ROLE_MAP and silent > lease_ms):
-                log.warning("%s %s missed its heartbeats (%d ms silent): presumed dead",
-                            node.role, node.name, silent)
-                self.forget_node(node)
+        # The broker's own stall (a long turn, a paused process) is nobody's silence; and while
+        # frames are still queued, the latest word of a node may be among them.
+        stalled = now - self.last_housekeeping_ms
+        self.last_housekeeping_ms = now
+        if not self.behind:
+            self.judge_silence(now, stalled if stalled > self.config.heartbeat.interval_ms else 0)
         for route in self.timers.due(now, self.routes):
             if route.owner is not None:
                 self.send(route.owner, [wire.POKE, route.map_id])
@@ -356,49 +345,72 @@ class Broker(Leases, Lookups):
 
 
 def run(config: Config, name: str = "broker") -> None:
-    """Bind the ROUTER and serve until SIGTERM / SIGINT."""
-    context = zmq.Context.instance()
-    router = context.socket(zmq.ROUTER)
-    router.setsockopt(zmq.ROUTER_HANDOVER, 1)
-    router.setsockopt(zmq.LINGER, 0)
-    router.setsockopt(zmq.SNDHWM, 100_000)
-    router.setsockopt(zmq.RCVHWM, 100_000)
-    router.bind(config.broker_bind)
+    """Bind the ROUTER and serve until SIGTERM / SIGINT / SIGHUP."""
+    lock = take_ipc_endpoint(config)
+    router = fabric.broker_router(config)
     log.info("broker listening on %s", config.broker_bind)
     broker = Broker(config, name)
+    lifeline = Lifeline(name, "", config.heartbeat.interval_ms, config.heartbeat.watchdog_ms).start()
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    signal.signal(signal.SIGINT, lambda *_: stopping.append(True))
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, lambda *_: stopping.append(True))
     poller = zmq.Poller()
     poller.register(router, zmq.POLLIN)
     while not stopping:
+        lifeline.turn()
         now = now_ms()
         deadline = min(broker.next_heartbeat_ms, broker.timers.next_ms() or now + 100, now + 100)
-        routed_at = receive(router, broker) if poller.poll(max(0, deadline - now)) else []
+        lifeline.doing = "waiting"
+        routed_at = receive(router, broker, lifeline) if poller.poll(max(0, deadline - now)) else []
+        lifeline.doing = "housekeeping"
         broker.housekeeping(now_ms())
+        lifeline.doing = "sending"
         send(router, broker)
         if routed_at:
             sent_at = time.perf_counter()
             for received_at in routed_at:
                 broker.counters.routing.observe(sent_at - received_at)
     log.info("broker stopping")
+    lifeline.close()
     router.close(0)
+    if lock is not None:
+        lock.release()
 
 
-def receive(router: zmq.Socket, broker: Broker) -> list[float]:
+def take_ipc_endpoint(config: Config) -> DataDirLock | None:
+    """One broker per ipc endpoint in the data directory (binding would silently steal it)."""
+    bind = config.broker_bind
+    if not bind.startswith("ipc://") or Path(bind[len("ipc://"):]).parent != config.data_dir:
+        return None
+    try:
+        return DataDirLock(config.data_dir / "broker.lock").acquire(what=f"the broker at {bind}")
+    except DataDirInUse as busy:
+        log.error("%s", in_use_message(config.data_dir, busy.holder))
+        raise SystemExit(CONFIG_ERROR_EXIT)
+
+
+def receive(router: zmq.Socket, broker: Broker, lifeline: Lifeline) -> list[float]:
     """Handle what arrived; the arrival times of the frames that carried client packets."""
     routed_at = []
     counters = broker.counters
+    broker.behind = True
     for _ in range(MAX_FRAMES_PER_TURN):
         try:
-            identity, frame = router.recv_multipart(zmq.NOBLOCK)
+            parts = router.recv_multipart(zmq.NOBLOCK)
         except zmq.Again:
+            broker.behind = False
             break
-        except ValueError:
-            continue  # not two frames: not one of ours
+        if len(parts) != 2:
+            broker.complain("parts", "dropped a message of %d parts from %r", len(parts), parts[0][:40])
+            continue
+        identity, frame = parts
         received_at = time.perf_counter()
         counters.bytes_in += len(frame)
-        broker.handle_frame(identity, frame)
+        lifeline.doing = ("handling a frame from %r", identity[:40])
+        try:
+            broker.handle_frame(identity, frame)
+        except Exception:  # the last net: a frame costs itself, never the broker
+            broker.complain("frame failed", "a frame from %r failed", identity[:40], exc_info=True)
         if broker.routed:
             broker.routed = False
             routed_at.append(received_at)
@@ -413,4 +425,7 @@ def send(router: zmq.Socket, broker: Broker) -> None:
             router.send_multipart([peer, frame], zmq.NOBLOCK)
             counters.bytes_out += len(frame)
         except zmq.ZMQError as error:
-            log.warning("could not send to %r: %s", peer, error)
+            if error.errno == zmq.EHOSTUNREACH:
+                broker.unreachable(peer)  # no connection from that peer any more
+            else:
+                broker.complain(f"send {peer[:40]!r}", "could not send to %r: %s", peer[:40], error)

@@ -25,6 +25,9 @@ class NodeInfo:
     last_seen_ms: int
     registered_ms: int
     stats: dict = field(default_factory=dict)  # counters the node sends with its heartbeats
+    lost_at_ms: int | None = None  # an edge silent past its heartbeats, since then (its players wait)
+    silence_reported: bool = False
+    gone_at_ms: int | None = None  # a send to it failed: no connection from it any more
 
 
 @dataclass(slots=True)

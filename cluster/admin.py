@@ -34,7 +34,7 @@ def request(endpoint: str, action: str, args: dict, timeout_ms: int = TIMEOUT_MS
         dealer.send(wire.pack([[wire.ADMIN, request_id, action, args]]))
         while dealer.poll(timeout_ms):
             for command in wire.unpack(dealer.recv()):
-                if command[0] == wire.ADMIN_REPLY and command[1] == request_id:
+                if wire.command(command) and command[0] == wire.ADMIN_REPLY and command[1:2] == [request_id]:
                     return command[2], command[3], command[4]
         raise TimeoutError(f"no answer from the cluster at {endpoint} in {timeout_ms / 1000:.0f} s")
     finally:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -30,6 +31,16 @@ def load_config(args: argparse.Namespace) -> config_module.Config:
     return config
 
 
+NODE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def node_name(text: str) -> str:
+    """An argparse type: a node's name (its ZeroMQ identity; "!" is kept for lifeline sockets)."""
+    if not NODE_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"a node name is 1 to 64 letters, digits, '_', '.' or '-', got {text!r}")
+    return text
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="cluster.toml to use (default: ./cluster.toml if present)")
     parser.add_argument("--data-dir", help="data directory (overrides cluster.data_dir)")
@@ -47,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     node = commands.add_parser("node", help="run one node of a cluster")
     node.add_argument("role", choices=config_module.ROLES)
-    node.add_argument("--name", required=True)
+    node.add_argument("--name", required=True, type=node_name)
     _common(node)
     node.add_argument("--port", type=int, help="websocket port (edges)")
     node.add_argument("--broker", help="broker endpoint (overrides broker.endpoint and broker.bind)")
@@ -115,7 +126,7 @@ def run_node(config: config_module.Config, role: str, name: str, port: int | Non
     # Nodes keep many long-lived records; fewer full collections mean fewer
     # pauses on the hot path (measured with odyssey bench).
     gc.set_threshold(50_000, 20, 100)
-    config.data_dir.mkdir(parents=True, exist_ok=True)
+    config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if role == "broker":
         from broker.node import run
         run(config, name)

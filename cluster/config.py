@@ -37,6 +37,9 @@ class BrokerSection:
     recovery_window_ms: int = 2500
     # Minimum spacing between two pokes of one map (PROTOCOL 5.9).
     poke_min_spacing_ms: int = 100
+    # An edge silent past its heartbeats keeps its players in game this long, so an edge
+    # that was only stalled (overload, a paused VM) carries on where it was.
+    edge_grace_ms: int = 20000
 
 
 @dataclass(slots=True)
@@ -44,6 +47,8 @@ class HeartbeatSection:
     """Heartbeats in both directions between the broker and every node."""
     interval_ms: int = 1000
     liveness: int = 3  # a peer that misses this many heartbeats is dead
+    # A node whose loop makes no progress this long ends itself (and is restarted).
+    watchdog_ms: int = 5000
 
 
 @dataclass(slots=True)
@@ -76,6 +81,12 @@ class EdgeSection:
     # /status, /status.json and /metrics reuse the broker's cluster view for this long,
     # so many open status pages cost the broker one query per edge per interval.
     status_cache_ms: int = 1000
+    # Logins and account creations (types 0 and 1, which cost a password hash) per remote
+    # address: sustained per second, and at once; over it the client hears "busy".
+    login_rate_per_address: int = 50
+    login_burst_per_address: int = 100
+    # When the edge's loop runs this late, new logins hear "busy" instead of waiting.
+    busy_lag_ms: int = 500
 
 
 @dataclass(slots=True)
@@ -86,6 +97,8 @@ class StorageSection:
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     hash_threads: int = 2  # password hashing runs here, never on the loop
+    # Logins and account creations waiting for a hash thread; past it the client hears "busy".
+    account_queue_limit: int = 64
     # How long a logging-out player's account stays locked waiting for the
     # map worker's final save before the last checkpoint is taken as final.
     logout_save_timeout_ms: int = 10000
@@ -128,6 +141,14 @@ class ScriptingSection:
 
 
 @dataclass(slots=True)
+class LauncherSection:
+    """``odyssey up``: how it supervises its children."""
+    # A child whose heartbeats stopped this long while its process lives (stopped, wedged)
+    # is killed and restarted.
+    hung_after_ms: int = 10000
+
+
+@dataclass(slots=True)
 class NodeEntry:
     """One node of a multi-host cluster (``[[nodes]]``)."""
     role: str = ""
@@ -149,6 +170,7 @@ class Config:
     world: WorldSection = field(default_factory=WorldSection)
     game: GameSection = field(default_factory=GameSection)
     scripting: ScriptingSection = field(default_factory=ScriptingSection)
+    launcher: LauncherSection = field(default_factory=LauncherSection)
     nodes: list[NodeEntry] = field(default_factory=list)
     base_dir: Path = field(default_factory=Path.cwd)  # the config file's directory
 
@@ -203,6 +225,10 @@ _RANGES: dict[str, tuple[int, int]] = {
     "game.revive_x": (0, 11),
     "game.revive_y": (0, 11),
     "scripting.budget_ms": (1, 10_000),
+    "heartbeat.watchdog_ms": (100, 3_600_000),
+    "edge.login_rate_per_address": (1, 1_000_000),
+    "edge.login_burst_per_address": (1, 1_000_000),
+    "storage.account_queue_limit": (1, 1_000_000),
 }
 
 

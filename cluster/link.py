@@ -5,7 +5,9 @@ asks it for the frame to send; it keeps the batch of outgoing commands,
 sends HELLO (with the node's current state, so a restarted broker can
 rebuild its tables), heartbeats every interval (carrying the node's
 counters and its process's CPU time and memory), answers the broker's WHO,
-and tells the node when the broker has gone silent.
+and tells the node when the broker has gone silent. Every command from the
+broker is checked against the node's table in ``cluster.wire`` here, once;
+what does not fit is dropped and logged (rate-limited).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any, Callable
 
 from cluster import wire
 from cluster.counters import process_sample
+from cluster.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +34,17 @@ class BrokerLink:
 
     def __init__(self, role: str, name: str, interval_ms: int, liveness: int,
                  announce: Callable[[], dict[str, Any]],
-                 stats: Callable[[], dict[str, Any]] | None = None) -> None:
+                 stats: Callable[[], dict[str, Any]] | None = None,
+                 on_hello: Callable[[], None] | None = None) -> None:
         self.role = role
         self.name = name
         self.interval_ms = interval_ms
         self.dead_after_ms = interval_ms * liveness
         self.announce = announce
         self.stats = stats
+        self.on_hello = on_hello  # told each time the node (re-)announces itself
+        self.schema = wire.SCHEMAS[role]
+        self.complain = RateLimitedLog(log)
         self.incarnation = uuid.uuid4().hex[:12]
         self.pending: list[list] = []
         self.last_heard_ms = now_ms()
@@ -46,11 +53,14 @@ class BrokerLink:
         self.registered_once = False
         self.lost_once = False
         self.leaving = False
+        self.unencodable = 0  # values repaired or commands dropped because they could not be encoded
 
     def queue(self, command: list) -> None:
         self.pending.append(command)
 
     def hello(self) -> None:
+        if self.on_hello is not None:
+            self.on_hello()
         state = self.announce()
         self.queue([wire.HELLO, self.role, self.name, socket.gethostname(), os.getpid(),
                     self.incarnation, state])
@@ -62,9 +72,12 @@ class BrokerLink:
             self.broker_alive = True
             if self.lost_once:
                 log.info("%s: the broker answers again", self.name)
-        commands = wire.unpack(frame)
         for_node = []
-        for command in commands:
+        for command in wire.unpack(frame):
+            problem = self.schema.check(command, wire.ROLE_BROKER)
+            if problem is not None:
+                self.complain(problem, "%s: dropped a command from the broker: %s", self.name, problem)
+                continue
             token = command[0]
             if token == wire.HB:
                 continue
@@ -102,19 +115,22 @@ class BrokerLink:
         """The node's counters plus its process's CPU time and memory."""
         stats = self.stats() if self.stats else {}
         stats.update(process_sample())
+        stats["unencodable"] = self.unencodable
         return stats
 
     def take_frame(self) -> bytes | None:
-        """The batch as one frame; a command that cannot be encoded is dropped, never kept."""
+        """The batch as one frame (see ``wire.pack_repairing`` for a command that cannot be encoded)."""
         if not self.pending:
             return None
         commands, self.pending = self.pending, []
         try:
             return wire.pack(commands)
         except (OverflowError, TypeError, ValueError):
-            good = [c for c in commands if wire.packable(c)]
-            log.error("%s: dropped %d commands that cannot be encoded", self.name, len(commands) - len(good))
-            return wire.pack(good) if good else None
+            frame, problems = wire.pack_repairing(commands)
+            self.unencodable += len(problems)
+            for where in problems:
+                self.complain(f"unencodable {where.split(':')[0]}", "%s: %s", self.name, where)
+            return frame
 
     def next_deadline_ms(self) -> int:
         return self.next_heartbeat_ms

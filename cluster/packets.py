@@ -77,13 +77,22 @@ SHOT_STEP_MS = 150  # 127 `speed` is always this (PROTOCOL 5.10)
 
 
 def encode(packet: dict[str, Any]) -> bytes:
-    """The UTF-8 JSON text of one frame."""
-    return json.dumps(packet, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """The UTF-8 JSON text of one frame; ValueError for what is not JSON (NaN, infinity, a lone
+    surrogate), which must never reach a client."""
+    return json.dumps(packet, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def window(win: str, message: str = "") -> dict:
     """100: switch the client to a window, optionally with a message."""
     return {"type": 100, "win": win, "message": message}
+
+
+BUSY_MESSAGE = "The server is busy, please try again in a moment."
+
+
+def busy() -> dict:
+    """100 winLogin: a login or account creation refused for overload (the client may retry)."""
+    return window(WIN_LOGIN, BUSY_MESSAGE)
 
 
 def account_data(player_id: int, account: dict) -> dict:

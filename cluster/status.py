@@ -35,7 +35,7 @@ def query(endpoint: str, timeout_ms: int = 3000) -> dict | None:
         if not dealer.poll(timeout_ms):
             return None
         for command in wire.unpack(dealer.recv()):
-            if command[0] == wire.STATUS_REPLY:
+            if wire.command(command) and command[0] == wire.STATUS_REPLY and len(command) == 2:
                 return command[1]
         return None
     finally:

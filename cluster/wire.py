@@ -1,179 +1,273 @@
-"""The node-to-node message set and its frame format.
+"""The node-to-node message set, its frame format, and the schema of every command.
 
 Every ZeroMQ message between a node (DEALER) and the broker (ROUTER) is one
 frame: a msgpack array of commands, each itself an array whose first item
-is the command token below. A node sends at most one such frame per loop
-turn (batching). Raw client JSON travels as msgpack ``bin`` and is never
-decoded by the broker.
+is the command token. A node sends at most one such frame per loop turn
+(batching). Raw client JSON travels as msgpack ``bin`` and is never decoded
+by the broker.
 
-Command reference (direction: fields)
-=====================================
-
-Any node → broker
-    HELLO     role, name, host, pid, incarnation, state   register / re-announce
-    HB        [stats]                                    heartbeat, with the node's counters (cluster.counters)
-    BYE                                                  leaving on purpose
-    STATUS                                               ask for the cluster view (a one-off client, or an
-                                                         edge for its /status and /metrics pages)
-    ADMIN     request_id, action, args                   (one-off client) an operator's request
-Broker → any node
-    HB                                                   heartbeat
-    WHO                                                  "I do not know you": send HELLO again
-    STATUS_REPLY view
-    ADMIN_REPLY request_id, ok, message, data            the answer to an operator's request
-Edge → broker
-    IN        conn, type, raw                            one client frame
-    CLOSED    conn                                       the websocket closed
-Broker → edge
-    OUT       [conn...], payload                         write payload to each conn
-    CLOSE     conn                                       close that websocket
-    BIND      conn, pid, account_id                      the conn is logged in as pid
-    PLACE     conn, map_id, char_key                     the player is on map_id (None: not in game)
-Broker → storage
-    ACCT      edge, conn, pid|None, type, raw            account packet 0–4
-    LOGOUT    pid, in_game                               the session ended
-    SESSIONS  [[pid, account_id, char_key, map_id, edge, conn]...]  the live sessions (reconcile)
-    ADMIN     client, request_id, action, args           an operator's request (client = its identity)
-    LOAD_MAP / CKPT / SAVE_PLAYER / SETTINGS             forwarded from a worker, sender inserted
-Storage → broker
-    OUT_CONN  edge, conn, payload                        to one connection
-    OUT_ALL   payload                                    to everyone in game
-    CLOSE_CONN edge, conn
-    BIND      edge, conn, pid, account_id                login succeeded
-    ENTER     pid, map_id, char_key, record, ignore      the character enters the game (ignore: names
-                                                         its account ignores, lower-case)
-    TO        node, command                              deliver a command to one node
-    ADMIN_REPLY client, request_id, ok, message, data    the answer for an operator
-    FOR_PLAYER pid, kind, args                           deliver [kind, map, seq, pid, *args] to the player's map
-    FOR_MAP   map_id, kind, args                         deliver [kind, map_id, seq, *args] to the map's owner
-    RESOURCE_CHANGED kind, index, record                 an editor changed a resource list entry
-    SCRIPT_CHANGED name, text                            a script was saved ("" = deleted)
-    RELOAD_WORLD                                         the world was replaced: reload every map
-Broker → map worker
-    GRANT     map_id, epoch, [pid...]                    you own map_id; re-join these players
-    REVOKE    map_id                                     you no longer own map_id
-    PKT       map_id, seq, pid, type, raw                a client packet for the map
-    JOIN      map_id, seq, pid, char_key, record         a player arrives on the map
-    LEAVE     map_id, seq, pid                           the player's session ended
-    POKE      map_id                                     timed wake-up
-    UPDATE    map_id, seq, pid, changes                  set fields of a player's record (e.g. access)
-    WHO_LIST  map_id, seq, pid, [[name, level, profession_id]...]  everyone in game, for /who
-    LOCATE    map_id, seq, pid, requester_pid            where is pid? (for /warpto)
-    WARP      map_id, seq, pid, to_map, x, y             move pid there (/warpto)
-    COPYMAP   map_id, seq, pid, other_map_id, record|None  (from storage) for /copymap
-    SCRIPT    map_id, seq, pid, name, text               (from storage) for /editscript
-    MAP_SAVED map_id, seq, pid, record                   (from storage) the editor's map is on disk: apply it
-    RESOURCE  kind, index, record                        a resource list entry changed (to every worker)
-    SCRIPT_UPDATE name, text                             a script changed: reload it ("" = delete it)
-    RELOAD    map_id                                     checkpoint and release the map (it is reloaded)
-    MAP_LOADED map_id, epoch, map, runtime|None, [[pid, char_key, record]...], world  (from storage, via TO)
-Map worker → broker
-    OUT       [pid...], payload                          to those players
-    OUT_ALL   payload                                    to everyone in game
-    TRANSFER  from_map, pid, to_map, record              the player left from_map for to_map
-    DONE      map_id, seq, wake_at_ms|None               processed up to seq; wake me then
-    RELEASE   map_id, epoch                              idle map checkpointed; lease given back
-    CLOSE_PID pid                                        close that player's connection
-    WHISPER   pid, target_name, text                     @name: the broker finds the target anywhere
-    WHO       pid                                        /who: the broker answers with WHO_LIST
-    WARPTO    pid, target_name                           /warpto: the broker LOCATEs the target
-    LOCATED   requester_pid, map_id, x, y                answer to LOCATE
-Map worker → storage (through the broker, which inserts the sender's name)
-    LOAD_MAP  map_id, epoch, [pid...]                    load map state and these players
-    CKPT      map_id, epoch, runtime|None, [[pid, char_key, record]...]  changes since the last (fenced)
-    SAVE_PLAYER pid, char_key, map_id, epoch, record|None, final   a player left the map
-    SETTINGS  account_id, settings                       type 23: the account's client settings
-    SET_ACCESS pid, sender_access, target_name, level    /setaccess (storage checks, saves, answers)
-    GET_MAP   pid, map_id                                /copymap (storage answers with COPYMAP)
-    GET_SCRIPT pid, name                                 /editscript (storage answers with SCRIPT)
-    SAVE_MAP  pid, map_id, record                        type 12 (storage answers with MAP_SAVED)
-    SAVE_RESOURCE pid, kind, index, record               types 13, 14, 15, 18
-    SAVE_SCRIPT pid, name, text                          type 26
+Each receiving role has one table, below, that names every command it takes,
+who may send it, and the shape of its arguments (arity, types, sizes). A node
+checks every command against its table in one place (``Schema.check``) before
+any handler sees it; what does not fit is dropped and logged, rate-limited. So
+the tables are also the reference of the protocol between nodes.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
 
 import msgpack
-
-HELLO = "HELLO"
-HB = "HB"
-BYE = "BYE"
-WHO = "WHO"
-STATUS = "STATUS"
-STATUS_REPLY = "STATUS_REPLY"
-ADMIN = "ADMIN"
-ADMIN_REPLY = "ADMIN_REPLY"
-FOR_PLAYER = "FOR_PLAYER"
-WHISPER = "WHISPER"
-WHO = "WHO"
-WHO_LIST = "WHO_LIST"
-WARPTO = "WARPTO"
-LOCATE = "LOCATE"
-LOCATED = "LOCATED"
-WARP = "WARP"
-SET_ACCESS = "SET_ACCESS"
-GET_MAP = "GET_MAP"
-COPYMAP = "COPYMAP"
-GET_SCRIPT = "GET_SCRIPT"
-SCRIPT = "SCRIPT"
-SAVE_MAP = "SAVE_MAP"
-SAVE_RESOURCE = "SAVE_RESOURCE"
-SAVE_SCRIPT = "SAVE_SCRIPT"
-MAP_SAVED = "MAP_SAVED"
-FOR_MAP = "FOR_MAP"
-RESOURCE_CHANGED = "RESOURCE_CHANGED"
-RESOURCE = "RESOURCE"
-SCRIPT_CHANGED = "SCRIPT_CHANGED"
-SCRIPT_UPDATE = "SCRIPT_UPDATE"
-UPDATE = "UPDATE"
-RELOAD_WORLD = "RELOAD_WORLD"
-RELOAD = "RELOAD"
-
-IN = "IN"
-CLOSED = "CLOSED"
-OUT = "OUT"
-CLOSE = "CLOSE"
-BIND = "BIND"
-PLACE = "PLACE"
-
-ACCT = "ACCT"
-LOGOUT = "LOGOUT"
-SESSIONS = "SESSIONS"
-OUT_CONN = "OUT_CONN"
-OUT_ALL = "OUT_ALL"
-CLOSE_CONN = "CLOSE_CONN"
-ENTER = "ENTER"
-TO = "TO"
-
-GRANT = "GRANT"
-REVOKE = "REVOKE"
-PKT = "PKT"
-JOIN = "JOIN"
-LEAVE = "LEAVE"
-POKE = "POKE"
-MAP_LOADED = "MAP_LOADED"
-TRANSFER = "TRANSFER"
-DONE = "DONE"
-RELEASE = "RELEASE"
-CLOSE_PID = "CLOSE_PID"
-
-LOAD_MAP = "LOAD_MAP"
-CKPT = "CKPT"
-SAVE_PLAYER = "SAVE_PLAYER"
-SETTINGS = "SETTINGS"
-
-# Commands a map worker addresses to storage; the broker forwards them with
-# the worker's name inserted after the token.
-STORAGE_BOUND = frozenset({LOAD_MAP, CKPT, SAVE_PLAYER, SETTINGS, SET_ACCESS, GET_MAP, GET_SCRIPT,
-                           SAVE_MAP, SAVE_RESOURCE, SAVE_SCRIPT})
 
 ROLE_BROKER = "broker"
 ROLE_EDGE = "edge"
 ROLE_MAP = "map"
 ROLE_STORAGE = "storage"
+ROLE_OPERATOR = "operator"  # odyssey status / admin and other one-off clients
+NODE_ROLES = (ROLE_EDGE, ROLE_MAP, ROLE_STORAGE)
+
+# --- tokens ------------------------------------------------------------------------------------
+HELLO, HB, BYE, WHO, STATUS, STATUS_REPLY = "HELLO", "HB", "BYE", "WHO", "STATUS", "STATUS_REPLY"
+LIFE = "LIFE"
+ADMIN, ADMIN_REPLY = "ADMIN", "ADMIN_REPLY"
+IN, CLOSED, OUT, CLOSE, BIND, PLACE = "IN", "CLOSED", "OUT", "CLOSE", "BIND", "PLACE"
+ACCT, LOGOUT, SESSIONS = "ACCT", "LOGOUT", "SESSIONS"
+OUT_CONN, OUT_ALL, CLOSE_CONN, ENTER, TO = "OUT_CONN", "OUT_ALL", "CLOSE_CONN", "ENTER", "TO"
+FOR_PLAYER, FOR_MAP = "FOR_PLAYER", "FOR_MAP"
+RESOURCE_CHANGED, SCRIPT_CHANGED, RELOAD_WORLD = "RESOURCE_CHANGED", "SCRIPT_CHANGED", "RELOAD_WORLD"
+FENCED = "FENCED"
+GRANT, REVOKE, LEASES, PKT, JOIN, LEAVE, POKE = "GRANT", "REVOKE", "LEASES", "PKT", "JOIN", "LEAVE", "POKE"
+UPDATE, WHO_LIST, LOCATE, WARP, COPYMAP, SCRIPT, MAP_SAVED = (
+    "UPDATE", "WHO_LIST", "LOCATE", "WARP", "COPYMAP", "SCRIPT", "MAP_SAVED")
+RESOURCE, SCRIPT_UPDATE, RELOAD, MAP_LOADED = "RESOURCE", "SCRIPT_UPDATE", "RELOAD", "MAP_LOADED"
+TRANSFER, DONE, RELEASE, CLOSE_PID = "TRANSFER", "DONE", "RELEASE", "CLOSE_PID"
+WHISPER, WHO_ONLINE, WARPTO, LOCATED = "WHISPER", "WHO_ONLINE", "WARPTO", "LOCATED"
+LOAD_MAP, CKPT, SAVE_PLAYER, SETTINGS = "LOAD_MAP", "CKPT", "SAVE_PLAYER", "SETTINGS"
+SET_ACCESS, GET_MAP, GET_SCRIPT = "SET_ACCESS", "GET_MAP", "GET_SCRIPT"
+SAVE_MAP, SAVE_RESOURCE, SAVE_SCRIPT = "SAVE_MAP", "SAVE_RESOURCE", "SAVE_SCRIPT"
+
+# --- argument kinds ------------------------------------------------------------------------------
+Kind = Callable[[Any], bool]
+INT64 = 2**63
+NAME_BYTES = 64  # node names, tokens, kinds, script names
+TEXT_BYTES = 64 * 1024  # a script, a chat line, an admin message
+PAYLOAD_BYTES = 1 << 20  # one client frame, or one packet for many clients
+MANY = 100_000  # items of a list (pids of an OUT_ALL, sessions of a SESSIONS)
 
 
+def integer(value: Any) -> bool:
+    return type(value) is int and -INT64 <= value < INT64
+
+
+def natural(value: Any) -> bool:
+    return type(value) is int and 0 <= value < INT64
+
+
+def boolean(value: Any) -> bool:
+    return type(value) is bool
+
+
+def number(value: Any) -> bool:
+    return (type(value) is int and -INT64 <= value < INT64) or (type(value) is float and math.isfinite(value))
+
+
+def text(limit: int = NAME_BYTES) -> Kind:
+    return lambda value: type(value) is str and len(value) <= limit
+
+
+def blob(limit: int = PAYLOAD_BYTES) -> Kind:
+    return lambda value: type(value) is bytes and len(value) <= limit
+
+
+def mapping(value: Any) -> bool:
+    return type(value) is dict
+
+
+def anything(value: Any) -> bool:
+    return True
+
+
+def optional(kind: Kind) -> Kind:
+    return lambda value: value is None or kind(value)
+
+
+def items(kind: Kind, limit: int = MANY) -> Kind:
+    """A list of up to ``limit`` values of ``kind``."""
+    return lambda value: type(value) is list and len(value) <= limit and all(map(kind, value))
+
+
+def row(*kinds: Kind) -> Kind:
+    """A list of exactly these kinds, in order."""
+    return lambda value: type(value) is list and len(value) == len(kinds) and all(
+        kind(item) for kind, item in zip(kinds, value))
+
+
+def command(value: Any) -> bool:
+    return type(value) is list and bool(value) and type(value[0]) is str
+
+
+CHAR_KEY = row(natural, natural)  # [account_id, slot]
+NAME, TOKEN, SCRIPT_TEXT = text(NAME_BYTES), text(NAME_BYTES), text(TEXT_BYTES)
+PAYLOAD = blob()
+PIDS = items(integer)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One command a role takes: who may send it, its argument kinds (``rest``: any more of one kind)."""
+    senders: frozenset
+    kinds: tuple
+    optional: int = 0  # how many of the last kinds may be left out
+
+    def fits(self, args: list) -> bool:
+        count = len(args)
+        if not len(self.kinds) - self.optional <= count <= len(self.kinds):
+            return False
+        kinds = self.kinds
+        for index in range(count):
+            if not kinds[index](args[index]):
+                return False
+        return True
+
+
+def takes(senders: str | tuple, *kinds: Kind, optional: int = 0) -> Command:
+    return Command(frozenset((senders,) if isinstance(senders, str) else senders), kinds, optional)
+
+
+ANY_NODE = NODE_ROLES
+EVERYONE = (*NODE_ROLES, ROLE_OPERATOR)
+
+
+class Schema:
+    """The commands one role takes; ``check`` says why a command does not fit (None: it fits)."""
+
+    def __init__(self, role: str, commands: dict[str, Command]) -> None:
+        self.role = role
+        self.commands = commands
+
+    def check(self, item: Any, sender_role: str) -> str | None:
+        if not command(item):
+            return "not a command"
+        spec = self.commands.get(item[0])
+        if spec is None:
+            return f"unknown command {str(item[0])[:32]!r}"
+        if sender_role not in spec.senders:
+            return f"{item[0]} may not come from a {sender_role}"
+        if not spec.fits(item[1:]):
+            return f"malformed {item[0]}"
+        return None
+
+
+# --- what the broker takes (the sender is a registered node of the named role, or a stranger) -----
+TO_BROKER = Schema(ROLE_BROKER, {
+    # register or re-announce: role, name, host, pid, incarnation, state (edges: sessions, workers: maps)
+    HELLO: takes(ANY_NODE, TOKEN, NAME, text(255), natural, TOKEN, mapping),
+    HB: takes(ANY_NODE, optional(mapping), optional=1),  # heartbeat, with the node's counters
+    LIFE: takes(ANY_NODE, TOKEN),  # incarnation: a beat of the node's lifeline thread (cluster.lifeline)
+    BYE: takes(ANY_NODE),  # leaving on purpose
+    STATUS: takes(EVERYONE),  # ask for the cluster view
+    ADMIN: takes(ROLE_OPERATOR, TOKEN, TOKEN, anything),  # request_id, action, args
+    IN: takes(ROLE_EDGE, integer, integer, PAYLOAD),  # conn, packet type, raw client frame
+    CLOSED: takes(ROLE_EDGE, integer),  # conn: the websocket closed
+    OUT: takes((ROLE_MAP, ROLE_STORAGE), PIDS, PAYLOAD),  # to those players
+    OUT_ALL: takes((ROLE_MAP, ROLE_STORAGE), PAYLOAD),  # to everyone in game
+    OUT_CONN: takes(ROLE_STORAGE, NAME, integer, PAYLOAD),  # edge, conn, payload
+    CLOSE_CONN: takes(ROLE_STORAGE, NAME, integer),  # edge, conn
+    BIND: takes(ROLE_STORAGE, NAME, integer, integer, natural),  # edge, conn, pid, account_id: logged in
+    # pid, map_id, char_key, record, names its account ignores (lower case): the character enters
+    ENTER: takes(ROLE_STORAGE, integer, integer, CHAR_KEY, mapping, items(text(255), 1000), optional=1),
+    TO: takes(ROLE_STORAGE, NAME, command),  # deliver a command to one node
+    # client identity, request_id, ok, message, data: the answer for an operator
+    ADMIN_REPLY: takes(ROLE_STORAGE, blob(255), TOKEN, boolean, SCRIPT_TEXT, anything),
+    FOR_PLAYER: takes(ROLE_STORAGE, integer, TOKEN, items(anything, 16)),  # [kind, map, seq, pid, *args]
+    FOR_MAP: takes(ROLE_STORAGE, integer, TOKEN, items(anything, 16)),  # [kind, map_id, seq, *args]
+    RESOURCE_CHANGED: takes(ROLE_STORAGE, TOKEN, natural, anything),  # kind, index, record
+    SCRIPT_CHANGED: takes(ROLE_STORAGE, NAME, SCRIPT_TEXT),  # name, text ("" = deleted)
+    RELOAD_WORLD: takes(ROLE_STORAGE),  # the world was replaced: reload every map
+    FENCED: takes(ROLE_STORAGE, integer, NAME, integer, integer),  # map_id, worker, its epoch, the fence
+    TRANSFER: takes(ROLE_MAP, integer, integer, integer, mapping),  # from_map, pid, to_map, record
+    DONE: takes(ROLE_MAP, integer, natural, optional(integer)),  # map_id, seq, wake_at_ms
+    RELEASE: takes(ROLE_MAP, integer, integer),  # map_id, epoch: checkpointed, lease given back
+    CLOSE_PID: takes(ROLE_MAP, integer),  # close that player's connection
+    WHISPER: takes(ROLE_MAP, integer, text(255), SCRIPT_TEXT),  # pid, target name, text
+    WHO_ONLINE: takes(ROLE_MAP, integer),  # /who: answered with WHO_LIST
+    WARPTO: takes(ROLE_MAP, integer, text(255)),  # /warpto: the broker LOCATEs the target
+    LOCATED: takes(ROLE_MAP, integer, integer, integer, integer),  # requester, map_id, x, y
+})
+
+# Commands a map worker addresses to storage; the broker checks them against the storage
+# table (with the worker's name inserted after the token) and forwards them.
+STORAGE_BOUND = frozenset({LOAD_MAP, CKPT, SAVE_PLAYER, SETTINGS, SET_ACCESS, GET_MAP, GET_SCRIPT,
+                           SAVE_MAP, SAVE_RESOURCE, SAVE_SCRIPT})
+
+# --- what storage takes (always from the broker) -------------------------------------------------
+SESSION_ROW = row(integer, optional(natural), optional(CHAR_KEY), optional(integer), NAME, integer)
+TO_STORAGE = Schema(ROLE_STORAGE, {
+    ACCT: takes(ROLE_BROKER, NAME, integer, optional(integer), natural, PAYLOAD),  # edge, conn, pid, type, raw
+    LOGOUT: takes(ROLE_BROKER, integer, boolean),  # pid, in_game: the session ended
+    SESSIONS: takes(ROLE_BROKER, items(SESSION_ROW)),  # [[pid, account_id, char_key, map_id, edge, conn]...]
+    ADMIN: takes(ROLE_BROKER, blob(255), TOKEN, TOKEN, anything),  # client, request_id, action, args
+    # from a map worker, its name first:
+    LOAD_MAP: takes(ROLE_BROKER, NAME, integer, integer, PIDS),  # map_id, epoch, players to load
+    CKPT: takes(ROLE_BROKER, NAME, integer, integer, optional(mapping),  # map_id, epoch, runtime, players
+                items(row(integer, CHAR_KEY, mapping))),
+    SAVE_PLAYER: takes(ROLE_BROKER, NAME, integer, optional(CHAR_KEY), integer, integer,  # pid, key, map,
+                       optional(mapping), boolean),  # epoch, record, final
+    SETTINGS: takes(ROLE_BROKER, NAME, natural, mapping),  # account_id, settings (type 23)
+    SET_ACCESS: takes(ROLE_BROKER, NAME, integer, integer, text(255), anything),  # pid, access, name, level
+    GET_MAP: takes(ROLE_BROKER, NAME, integer, anything),  # pid, map_id: /copymap
+    GET_SCRIPT: takes(ROLE_BROKER, NAME, integer, text(255)),  # pid, name: /editscript
+    SAVE_MAP: takes(ROLE_BROKER, NAME, integer, integer, mapping),  # pid, map_id, record (type 12)
+    SAVE_RESOURCE: takes(ROLE_BROKER, NAME, integer, TOKEN, integer, mapping),  # pid, kind, index, record
+    SAVE_SCRIPT: takes(ROLE_BROKER, NAME, integer, NAME, SCRIPT_TEXT),  # pid, name, text (type 26)
+})
+
+# --- what a map worker takes (from the broker; storage's answers come through TO / FOR_*) -------------
+MAP_COMMAND = (integer, natural, integer)  # map_id, seq, pid: the head of an ordered map command
+TO_MAP = Schema(ROLE_MAP, {
+    GRANT: takes(ROLE_BROKER, integer, integer, PIDS),  # map_id, epoch, players to re-join: you own it
+    REVOKE: takes(ROLE_BROKER, integer),  # map_id: you no longer own it
+    LEASES: takes(ROLE_BROKER, items(row(integer, integer))),  # [[map_id, epoch]...]: all you own
+    # map_id, epoch, map, runtime, [[pid, char_key, record]...], world (from storage)
+    MAP_LOADED: takes(ROLE_BROKER, integer, integer, mapping, optional(mapping),
+                      items(row(integer, CHAR_KEY, mapping)), mapping),
+    RELOAD: takes(ROLE_BROKER, integer),  # map_id: checkpoint and release it (it is reloaded)
+    RESOURCE: takes(ROLE_BROKER, TOKEN, natural, anything),  # kind, index, record
+    SCRIPT_UPDATE: takes(ROLE_BROKER, NAME, SCRIPT_TEXT),  # name, text ("" = delete)
+    POKE: takes(ROLE_BROKER, integer),  # map_id: timed wake-up
+    PKT: takes(ROLE_BROKER, *MAP_COMMAND, natural, PAYLOAD),  # ..., type, raw: a client packet
+    JOIN: takes(ROLE_BROKER, *MAP_COMMAND, CHAR_KEY, mapping),  # ..., char_key, record: he arrives
+    LEAVE: takes(ROLE_BROKER, *MAP_COMMAND),  # his session ended
+    UPDATE: takes(ROLE_BROKER, *MAP_COMMAND, mapping),  # ..., changes to his record (e.g. access)
+    WHO_LIST: takes(ROLE_BROKER, *MAP_COMMAND, items(row(text(255), anything, anything))),
+    LOCATE: takes(ROLE_BROKER, *MAP_COMMAND, integer),  # ..., requester: where is pid? (/warpto)
+    WARP: takes(ROLE_BROKER, *MAP_COMMAND, integer, integer, integer),  # ..., to_map, x, y
+    COPYMAP: takes(ROLE_BROKER, *MAP_COMMAND, anything, optional(mapping)),  # ..., other map, record
+    SCRIPT: takes(ROLE_BROKER, *MAP_COMMAND, text(255), SCRIPT_TEXT),  # ..., name, text (/editscript)
+    MAP_SAVED: takes(ROLE_BROKER, *MAP_COMMAND, mapping),  # ..., record: the editor's map is on disk
+})
+# What storage may have the broker deliver to a map through FOR_PLAYER / FOR_MAP.
+DELIVERABLE = frozenset({UPDATE, COPYMAP, SCRIPT, MAP_SAVED})
+
+# --- what an edge takes ---------------------------------------------------------------------------
+TO_EDGE = Schema(ROLE_EDGE, {
+    OUT: takes(ROLE_BROKER, items(integer), PAYLOAD),  # conns, payload
+    CLOSE: takes(ROLE_BROKER, integer),  # conn: close that websocket
+    BIND: takes(ROLE_BROKER, integer, integer, natural),  # conn, pid, account_id
+    PLACE: takes(ROLE_BROKER, integer, optional(integer), optional(CHAR_KEY)),  # conn, map_id, char_key
+    STATUS_REPLY: takes(ROLE_BROKER, mapping),  # the cluster view
+})
+
+# What every node's link takes itself, besides its role's table: the broker's heartbeat and
+# "I do not know you: HELLO again".
+TO_ANY_NODE = {HB: takes(ROLE_BROKER, optional(mapping), optional=1), WHO: takes(ROLE_BROKER)}
+SCHEMAS = {ROLE_EDGE: TO_EDGE, ROLE_MAP: TO_MAP, ROLE_STORAGE: TO_STORAGE}
+for _schema in SCHEMAS.values():
+    _schema.commands.update(TO_ANY_NODE)
+
+
+# --- frames ---------------------------------------------------------------------------------------
 def pack(commands: Iterable[list | tuple]) -> bytes:
     """Encode a batch of commands as one frame."""
     return msgpack.packb(list(commands), use_bin_type=True)
@@ -187,15 +281,83 @@ def packable(command: list | tuple) -> bool:
     return True
 
 
-def unpack(frame: bytes) -> list[list[Any]]:
-    """Decode one frame into its commands; raises ValueError if malformed."""
+def unpack(frame: bytes, max_bytes: int = 64 << 20) -> list[Any]:
+    """Decode one frame into a list of items (each still to be checked); ValueError if it is not one."""
+    if len(frame) > max_bytes:
+        raise ValueError(f"frame of {len(frame)} bytes is over the limit")
     try:
         batch = msgpack.unpackb(frame, raw=False, strict_map_key=False)
     except Exception as error:  # msgpack raises several unrelated types
-        raise ValueError(f"undecodable frame: {error}") from None
-    if not isinstance(batch, list) or not all(isinstance(c, list) and c and isinstance(c[0], str) for c in batch):
+        raise ValueError(f"undecodable frame: {type(error).__name__}") from None
+    if type(batch) is not list:
         raise ValueError("frame is not a list of commands")
     return batch
+
+
+def pack_repairing(commands: list) -> tuple[bytes | None, list[str]]:
+    """``pack``, for a batch with a command msgpack cannot encode: such a command is repaired in
+    place (an integer outside 64 bits is clamped, a string with a lone surrogate gets U+FFFD,
+    a value of another type becomes None, nesting past ``MAX_DEPTH`` is cut), so the record it
+    carries — a live one, for a checkpoint — is saved and stays saveable; if it still cannot be
+    encoded it is dropped. Returns the frame (None if nothing is left) and one line per repair
+    naming the command and the field."""
+    problems: list[str] = []
+    good = []
+    for item in commands:
+        if packable(item):
+            good.append(item)
+            continue
+        head = " ".join(str(part) for part in item[:2]) if isinstance(item, list) else repr(item)[:40]
+        found: list[str] = []
+        _repair(item, head, found, 0)
+        problems.extend(found or [f"{head}: cannot be encoded"])
+        if packable(item):
+            good.append(item)
+        else:
+            problems.append(f"{head}: still cannot be encoded; dropped")
+    return (pack(good) if good else None), problems
+
+
+MAX_DEPTH = 64
+_PLAIN = (type(None), bool, float, bytes)
+
+
+def _repair(value: Any, path: str, found: list[str], depth: int) -> Any:
+    """``value``, or its repaired replacement; containers are repaired in place."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is int:
+        if -INT64 <= value < 2 * INT64:
+            return value
+        found.append(f"{path}: an integer of {value.bit_length()} bits; clamped to 64 bits")
+        return INT64 - 1 if value > 0 else -INT64
+    if kind is str:
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            found.append(f"{path}: a string with a lone surrogate; replaced")
+            return "".join("\ufffd" if 0xD800 <= ord(char) <= 0xDFFF else char for char in value)
+    if depth >= MAX_DEPTH and kind in (list, dict, tuple):
+        found.append(f"{path}: nested deeper than {MAX_DEPTH}; cut")
+        return None
+    if kind is list:
+        for index, item in enumerate(value):
+            value[index] = _repair(item, f"{path}[{index}]", found, depth + 1)
+        return value
+    if kind is tuple:
+        return [_repair(item, f"{path}[{index}]", found, depth + 1) for index, item in enumerate(value)]
+    if kind is dict:
+        for key in list(value):
+            repaired_key = _repair(key, f"{path} key {str(key)[:20]!r}", found, depth + 1)
+            item = _repair(value[key], f"{path}.{str(key)[:40]}", found, depth + 1)
+            if repaired_key is not key:
+                del value[key]
+            value[repaired_key] = item
+        return value
+    found.append(f"{path}: a {kind.__name__}, which cannot be stored; set to None")
+    return None
 
 
 class Outbox:

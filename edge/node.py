@@ -12,14 +12,16 @@ On the same port it serves the web client (``/play/``), the status page
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import os
+import re
 import signal
-from socket import gethostname
 import ssl
 import time
 from pathlib import Path
+from socket import gethostname
 
 import tornado.httpserver
 import tornado.ioloop
@@ -29,19 +31,25 @@ import zmq
 import zmq.asyncio
 from tornado.iostream import StreamClosedError
 
-from cluster import wire
+from cluster import fabric, packets, wire
 from cluster.config import Config
 from cluster.counters import by_type, count_type
 from cluster.link import BrokerLink, now_ms
-from cluster.loop import dealer_socket
+from cluster.logs import RateLimitedLog
+from cluster.loop import start_lifeline
 from edge import metrics
 from edge.framing import text_frame
-from edge.limits import RateLimiter
+from edge.limits import AddressLimits, RateLimiter
 from edge.status import Rates, StatusCache, status_view
 
 log = logging.getLogger(__name__)
 
 MAX_TYPE = 2**31 - 1  # larger "types" are not packet types: the frame is malformed
+LOGIN_TYPES = (packets.CREATE_ACCOUNT, packets.LOGIN)  # each costs a password hash in storage
+# A JSON escape of a UTF-16 surrogate: the frame may hold a lone one, which is not Unicode text.
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+LAG_PROBE_MS = 100
+LAG_PROBES = 3
 STATIC = Path(__file__).resolve().parent / "static"  # the bundled web client and the status page
 CONFIG_ERROR_EXIT = 2  # the supervisor does not restart a node that exits with this
 
@@ -79,9 +87,12 @@ class GameSocket(tornado.websocket.WebSocketHandler):
             self.reject("rate", "over the packet rate limit")
             return
         try:
-            packet = json.loads(message)
-        except (ValueError, RecursionError):  # not JSON, or nested too deep
+            packet = json.loads(message, parse_constant=_not_json)
+        except (ValueError, RecursionError):  # not JSON (NaN and Infinity included), or nested too deep
             self.reject("not_json", "a frame that is not JSON")
+            return
+        if SURROGATE_ESCAPE.search(message) and not is_unicode(packet):
+            self.reject("not_unicode", "a frame with a lone surrogate")
             return
         packet_type = packet.get("type") if isinstance(packet, dict) else None
         if not isinstance(packet_type, int) or isinstance(packet_type, bool):
@@ -93,12 +104,16 @@ class GameSocket(tornado.websocket.WebSocketHandler):
             self.reject("bad_type", "a frame with an impossible type")
             return
         count_type(edge.packets_in, packet_type)
+        if packet_type in LOGIN_TYPES and not edge.admit_login(self.request.remote_ip):
+            self.write_message(packets.encode(packets.busy()).decode("utf-8"))
+            return
         edge.forward([wire.IN, self.conn, packet_type, raw])
 
     def reject(self, reason: str, what: str) -> None:
         rejected = self.edge.rejected
         rejected[reason] = rejected.get(reason, 0) + 1
-        log.info("conn %s sent %s; closing it", self.conn, what)
+        self.edge.complain(f"reject {reason}", "conn %s (%s) sent %s; closing it", self.conn,
+                           self.request.remote_ip, what)
         self.close(1008, "bad frame")
 
     def on_close(self) -> None:
@@ -114,6 +129,25 @@ class GameSocket(tornado.websocket.WebSocketHandler):
         except StreamClosedError:
             return False
         return True
+
+
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
+def is_unicode(value) -> bool:
+    """No string in the parsed packet holds a lone surrogate (it could not be sent on as UTF-8)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(is_unicode(key) and is_unicode(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(is_unicode(item) for item in value)
+    return True
 
 
 class Health(tornado.web.RequestHandler):
@@ -175,7 +209,13 @@ class Edge:
         self.link = BrokerLink(wire.ROLE_EDGE, name, config.heartbeat.interval_ms,
                                config.heartbeat.liveness, self.announce, self.stats)
         self.context = zmq.asyncio.Context()
-        self.dealer = dealer_socket(self.context, name, linger_ms=0)
+        self.dealer = fabric.node_dealer(config, name.encode(), linger_ms=0, context=self.context)
+        self.complain = RateLimitedLog(log)
+        self.login_limits = AddressLimits(config.edge.login_rate_per_address, config.edge.login_burst_per_address)
+        # How late the lag probe ran, its last few runs: the edge's overload, seen from inside.
+        self.probe_lags_ms: collections.deque = collections.deque([0.0] * LAG_PROBES, maxlen=LAG_PROBES)
+        self.busy_refusals = 0
+        self.lifeline = None
         self.flush_scheduled = False
         self.status = StatusCache(lambda: self.forward([wire.STATUS]), config.edge.status_cache_ms)
         self.rates = Rates()
@@ -187,6 +227,25 @@ class Edge:
                          wire.BIND: self.on_bind, wire.PLACE: self.on_place,
                          wire.STATUS_REPLY: self.status.on_reply}
 
+    def admit_login(self, address: str) -> bool:
+        """Admission control at the door: under overload, or over an address's login rate, "busy"."""
+        if self.loop_lag_ms() <= self.config.edge.busy_lag_ms and self.login_limits.allow(address, time.monotonic()):
+            return True
+        self.busy_refusals += 1
+        return False
+
+    def probe(self, expected_at: float) -> None:
+        """Every LAG_PROBE_MS: the loop's progress for the watchdog, and how late it runs."""
+        now = time.monotonic()
+        self.probe_lags_ms.append(max(0.0, (now - expected_at) * 1000))
+        if self.lifeline is not None:
+            self.lifeline.turn()
+        asyncio.get_running_loop().call_later(LAG_PROBE_MS / 1000, self.probe, now + LAG_PROBE_MS / 1000)
+
+    def loop_lag_ms(self) -> float:
+        """The loop's lateness over the last few probes: one late probe is a pause, not overload."""
+        return min(self.probe_lags_ms)
+
     def new_limiter(self) -> RateLimiter:
         return RateLimiter(self.config.edge.packets_per_second, self.config.edge.burst)
 
@@ -197,7 +256,8 @@ class Edge:
     def stats(self) -> dict:
         return {"sessions": len(self.sockets), "packets_in": by_type(self.packets_in),
                 "frames_out": self.frames_out, "bytes_in": self.bytes_in, "bytes_out": self.bytes_out,
-                "rejected": dict(self.rejected), "broker_connected": self.link.broker_alive}
+                "rejected": dict(self.rejected), "broker_connected": self.link.broker_alive,
+                "busy_refusals": self.busy_refusals, "loop_lag_ms": round(self.loop_lag_ms(), 1)}
 
     async def status_view(self) -> dict:
         """The broker's view (cached), with this edge's live counters and the rates."""
@@ -244,9 +304,11 @@ class Edge:
             for command in commands:
                 handler = self.handlers.get(command[0])
                 if handler is None:
-                    log.warning("unknown command %r from the broker", command[0])
-                    continue
-                handler(*command[1:])
+                    continue  # the link's own (HB, WHO)
+                try:
+                    handler(*command[1:])
+                except Exception:  # a bug costs one command, never the edge
+                    self.complain(f"{command[0]} failed", "%s from the broker failed", command[0], exc_info=True)
             if self.link.pending:
                 self.flush()
 
@@ -282,7 +344,8 @@ class Edge:
 
     # --- life -------------------------------------------------------------------
     async def serve(self, tls: ssl.SSLContext | None = None) -> None:
-        self.dealer.connect(self.config.broker_endpoint)
+        self.lifeline = start_lifeline(self.config, self.link)
+        self.probe(time.monotonic())
         app = tornado.web.Application(
             [(r"/", GameSocket, {"edge": self}), (r"/healthz", Health, {"edge": self}),
              (r"/play", tornado.web.RedirectHandler, {"url": "/play/"}),
@@ -305,9 +368,10 @@ class Edge:
         pump = asyncio.ensure_future(self.pump())
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(signum, stop.set)
         await stop.wait()
+        self.lifeline.stopping()
         log.info("edge %s stopping: no new connections, closing %d sockets", self.name, len(self.sockets))
         server.stop()
         for socket in list(self.sockets.values()):
@@ -319,6 +383,7 @@ class Edge:
         await asyncio.sleep(0.1)
         pump.cancel()
         self.dealer.close(0)
+        self.lifeline.close()
 
 
 def tls_context(config: Config) -> ssl.SSLContext | None:

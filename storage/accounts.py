@@ -79,9 +79,12 @@ def _int(packet: dict, field: str) -> int | None:
 class Accounts:
     """Sessions, logins and characters."""
 
-    def __init__(self, world: WorldCache, jobs: Any, hasher: Any, motd: Callable[[], str]) -> None:
+    def __init__(self, world: WorldCache, jobs: Any, hasher: Any, motd: Callable[[], str],
+                 queue_limit: int = 64) -> None:
         self.world = world
         self.jobs = jobs
+        self.queue_limit = queue_limit  # password jobs waiting at most; then new ones hear "busy"
+        self.busy_refusals = 0
         self.hasher = hasher
         self.motd = motd
         self.sessions: dict[int, StorageSession] = {}
@@ -126,6 +129,12 @@ class Accounts:
         pid = self.by_conn.get((edge, conn))
         return None if pid is None else self.sessions.get(pid)
 
+    def admit(self) -> None:
+        """Admission control: a bounded queue of password jobs; past it, "busy" at once."""
+        if self.jobs.pending >= self.queue_limit:
+            self.busy_refusals += 1
+            raise Refusal(packets.WIN_LOGIN, packets.BUSY_MESSAGE)
+
     # --- 0: create account ---------------------------------------------------------
     def refuse_second_login(self, out, session: StorageSession) -> None:
         """A logged-in connection may not log in again or create an account over itself."""
@@ -146,6 +155,7 @@ class Accounts:
             raise Refusal(packets.WIN_LOGIN, "Please fill in an e-mail address and a password.")
         if txn.get("emails", db.text_key(email)) is not None:
             raise Refusal(packets.WIN_LOGIN, "An account with that e-mail address already exists.")
+        self.admit()
         self.busy.add((edge, conn))
         self.jobs.submit(self.hasher.hash, (password,),
                          lambda txn2, out2, digest: self.finish_create(txn2, out2, edge, conn, email, digest))
@@ -190,6 +200,7 @@ class Accounts:
         account = None if account_id is None else txn.get("accounts", db.int_key(account_id))
         if account is None:
             raise Refusal(packets.WIN_LOGIN, "The e-mail address or the password is incorrect.")
+        self.admit()
         self.busy.add((edge, conn))
         self.jobs.submit(self.hasher.verify, (account["password_hash"], password),
                          lambda txn2, out2, ok: self.finish_login(txn2, out2, edge, conn, account_id, ok))

@@ -19,7 +19,9 @@ from cluster import records, wire
 from cluster.config import Config
 from cluster.counters import Histogram, by_type, count_type, payload_type
 from cluster.link import BrokerLink, now_ms
+from cluster.lockfile import DataDirInUse, DataDirLock, in_use_message
 from cluster.loop import NodeSocket
+from cluster.logs import RateLimitedLog
 from storage import db
 from storage.accounts import Accounts, clean_settings
 from storage.admin import Admin, resource_broadcasts
@@ -60,8 +62,11 @@ class Jobs:
         self.read_fd, self.write_fd = os.pipe()
         os.set_blocking(self.read_fd, False)
         self.done: collections.deque = collections.deque()
+        self.pending = 0  # submitted and not yet taken back by the loop
 
     def submit(self, function: Callable, args: tuple, continuation: Callable) -> None:
+        self.pending += 1
+
         def finished(future) -> None:
             error = future.exception()
             self.done.append((continuation, error if error is not None else future.result()))
@@ -77,6 +82,7 @@ class Jobs:
         finished = []
         while self.done:
             finished.append(self.done.popleft())
+        self.pending -= len(finished)
         return finished
 
     def close(self) -> None:
@@ -93,7 +99,7 @@ class Storage:
         self.store = store
         self.world = WorldCache(store)
         self.jobs = jobs
-        self.accounts = Accounts(self.world, jobs, Hasher(config), self.motd)
+        self.accounts = Accounts(self.world, jobs, Hasher(config), self.motd, config.storage.account_queue_limit)
         self.admin = Admin(self)
         self.editors = Editors(self)
         self.lists_changed = False
@@ -104,6 +110,7 @@ class Storage:
         self.packets_in: dict = {}  # account packets by type
         self.packets_out: dict = {}  # client packets sent, by type (once per payload)
         self.world_changed = False
+        self.complain = RateLimitedLog(log)
         self.handlers = {
             wire.ACCT: self.on_account, wire.LOGOUT: self.on_logout, wire.SESSIONS: self.on_sessions,
             wire.LOAD_MAP: self.on_load_map, wire.CKPT: self.on_checkpoint,
@@ -116,6 +123,7 @@ class Storage:
 
     def stats(self) -> dict:
         return {"checkpoint_writes": self.checkpoint_writes, "refused_checkpoints": self.refused_checkpoints,
+                "account_queue": self.jobs.pending, "busy_refusals": self.accounts.busy_refusals,
                 "sessions": len(self.accounts.sessions), "corrupt_records": self.store.corrupt_records,
                 "packets_in": by_type(self.packets_in), "packets_out": by_type(self.packets_out),
                 "commit_seconds": self.commit_seconds.to_wire(),
@@ -150,14 +158,14 @@ class Storage:
             return txn.meta("motd", self.config.world.motd)
 
     def dispatch(self, txn: db.Txn, out: list, command: list) -> None:
+        """One command, already checked against ``wire.TO_STORAGE`` by the link."""
         handler = self.handlers.get(command[0])
         if handler is None:
-            log.warning("unknown command %r", command[0])
-            return
+            return  # the link's own (HB, WHO)
         try:
             handler(txn, out, *command[1:])
         except Exception:  # one bad command must not stop storage
-            log.exception("%s failed", command[0])
+            self.complain(f"{command[0]} failed", "%s failed", command[0], exc_info=True)
 
     def on_account(self, txn, out, edge, conn, pid, packet_type, raw) -> None:
         count_type(self.packets_in, packet_type)
@@ -169,12 +177,14 @@ class Storage:
     def on_sessions(self, txn, out, live) -> None:
         self.accounts.reconcile(live)
 
-    def fenced(self, txn: db.Txn, map_id: int, epoch: int, what: str, sender: str) -> bool:
+    def fenced(self, txn: db.Txn, out: list, map_id: int, epoch: int, what: str, sender: str) -> bool:
+        """True (and the broker told, so it moves the stale lease) if ``epoch`` is older than the map's fence."""
         current = txn.get("fences", db.int_key(map_id), 0)
         if epoch < current:
             self.refused_checkpoints += 1
-            log.warning("refused %s of map %s from %s: epoch %s is older than the lease's %s",
-                        what, map_id, sender, epoch, current)
+            self.complain(f"fenced {map_id} {sender}", "refused %s of map %s from %s: epoch %s is older than "
+                          "the lease's %s", what, map_id, sender, epoch, current)
+            out.append([wire.FENCED, map_id, sender, epoch, current])
             return True
         return False
 
@@ -201,7 +211,7 @@ class Storage:
         out.append([wire.TO, sender, [wire.MAP_LOADED, map_id, epoch, map_record, runtime, players, world]])
 
     def on_checkpoint(self, txn, out, sender, map_id, epoch, runtime, players) -> None:
-        if self.fenced(txn, map_id, epoch, "a checkpoint", sender):
+        if self.fenced(txn, out, map_id, epoch, "a checkpoint", sender):
             return
         if runtime is not None:
             txn.put("map_state", db.int_key(map_id), {"epoch": epoch, "runtime": runtime})
@@ -228,7 +238,7 @@ class Storage:
         txn.put("accounts", key, account)
 
     def on_save_player(self, txn, out, sender, pid, char_key, map_id, epoch, record, final) -> None:
-        if record is not None and char_key and not self.fenced(txn, map_id, epoch, "a player save", sender):
+        if record is not None and char_key and not self.fenced(txn, out, map_id, epoch, "a player save", sender):
             txn.put("characters", db.char_key(*char_key), record)
             self.checkpoint_writes += 1
         if final:
@@ -239,6 +249,11 @@ class Storage:
 
 def run(config: Config, name: str = "storage") -> None:
     """Serve until SIGTERM / SIGINT, then commit and close."""
+    try:  # one writer of the LMDB environment, whatever else runs on this data directory
+        lock = DataDirLock(config.data_dir / "storage.lock").acquire(what=f"storage node {name}")
+    except DataDirInUse as busy:
+        log.error("%s", in_use_message(config.data_dir, busy.holder))
+        raise SystemExit(CONFIG_ERROR_EXIT)
     store = db.Store(config.data_dir / "lmdb", config.storage.map_size_mb)
     db.migrate(store)
     try:
@@ -251,10 +266,11 @@ def run(config: Config, name: str = "storage") -> None:
     storage = Storage(config, store, jobs)
     link = BrokerLink(wire.ROLE_STORAGE, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
                       lambda: {}, storage.stats)
-    node = NodeSocket(link, config.broker_endpoint, extra_fds=(jobs.read_fd,))
+    node = NodeSocket(config, link, extra_fds=(jobs.read_fd,))
     log.info("storage %s serving %s (broker %s)", name, config.data_dir / "lmdb", config.broker_endpoint)
     while not node.stopping:
         commands = node.wait(now_ms() + 100)
+        node.lifeline.doing = ("applying %d commands", len(commands))
         finished = jobs.take()
         storage.accounts.expire(now_ms())
         if commands or finished:
@@ -280,3 +296,4 @@ def run(config: Config, name: str = "storage") -> None:
     link.bye()
     node.close()
     store.close()
+    lock.release()

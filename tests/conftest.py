@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import ClusterHarness  # noqa: E402
+from uptools import start_up  # noqa: E402,F401  (a fixture)
 
 
 @pytest.fixture

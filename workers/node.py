@@ -4,6 +4,13 @@ The loop: receive a batch from the broker, apply each command to its map
 (buffering while a map loads), run the due timers of every touched map,
 report ``DONE`` with each map's next wake-up, checkpoint dirty maps every
 interval, release maps that stayed idle, and send everything as one frame.
+
+Whenever the worker (re-)announces its maps to the broker — because the
+broker asked who it is, or because the worker was frozen long enough that
+its leases may have lapsed — it holds every map's commands, timers and
+checkpoints until the broker's ``LEASES`` says which of them it still owns;
+the others it drops without a word, so broker, worker and storage agree on
+one owner and one epoch per map.
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from cluster import packets, wire
 from cluster.config import Config
 from cluster.counters import by_type, count_type
 from cluster.link import BrokerLink, now_ms
+from cluster.logs import RateLimitedLog
 from cluster.loop import NodeSocket
 from scripting.hooks import ScriptHooks
 from scripting.sandbox import limit_memory
@@ -52,13 +60,16 @@ class MapWorker:
                                door_seconds=float(game.door_seconds), revive_map_id=game.revive_map_id,
                                revive_x=game.revive_x, revive_y=game.revive_y, hooks=self.hooks)
         self.link = BrokerLink(wire.ROLE_MAP, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
-                               self.announce, self.stats)
+                               self.announce, self.stats, on_hello=self.announcing)
+        self.claimed: set[tuple[int, int]] | None = None  # (map, epoch) announced, until LEASES answers
+        self.held: list[list] = []  # map commands that arrived meanwhile, in order
+        self.complain = RateLimitedLog(log)
         self.next_checkpoint_ms = 0
         self.checkpointed_ms: dict[int, int] = {}  # map_id → when its state on disk was last current
         self.checkpoints_sent = 0
         self.packets_in: dict = {}  # game packets handled, by type
         self.packets_out: dict = {}  # client packets built, by type (once per payload)
-        self.handlers = {wire.GRANT: self.on_grant, wire.REVOKE: self.on_revoke,
+        self.handlers = {wire.GRANT: self.on_grant, wire.REVOKE: self.on_revoke, wire.LEASES: self.on_leases,
                          wire.MAP_LOADED: self.on_map_loaded, wire.RELOAD: self.on_reload,
                          wire.RESOURCE: self.on_resource, wire.SCRIPT_UPDATE: self.on_script_update}
         self.map_commands = {wire.PKT: self.on_packet, wire.JOIN: self.on_join,
@@ -91,6 +102,25 @@ class MapWorker:
                 "checkpoint_age_ms": {map_id: now - at for map_id, at in self.checkpointed_ms.items()},
                 "script_errors": self.hooks.errors, "script_timeouts": self.hooks.timeouts}
 
+    # --- leases -----------------------------------------------------------------
+    def announcing(self) -> None:
+        """The link is about to announce our maps: hold them until the broker confirms them."""
+        self.claimed = {(m.map_id, m.epoch) for m in self.maps.values()}
+
+    def on_leases(self, held: list) -> None:
+        """The broker's answer to our announcement: of the maps we claimed, exactly these are ours."""
+        claimed, self.claimed = self.claimed or set(), None
+        ours = {(map_id, epoch) for map_id, epoch in held}
+        for map_id, epoch in claimed - ours:
+            runtime = self.maps.get(map_id)
+            if runtime is not None and runtime.epoch == epoch:
+                del self.maps[map_id]
+                self.checkpointed_ms.pop(map_id, None)
+                log.warning("map %s (epoch %s) is no longer ours; dropped without a checkpoint", map_id, epoch)
+        held_commands, self.held = self.held, []
+        for command in held_commands:
+            self.handle(command)
+
     # --- commands ---------------------------------------------------------------
     def handle(self, command: list) -> None:
         token = command[0]
@@ -98,7 +128,9 @@ class MapWorker:
             if token in self.map_commands:
                 self.ctx.now_ms = now_ms()
                 map_id = command[1]
-                if map_id in self.loading:
+                if self.claimed is not None:
+                    self.held.append(command)
+                elif map_id in self.loading:
                     self.loading[map_id].buffered.append(command)
                 elif map_id in self.maps:
                     runtime = self.maps[map_id]
@@ -111,7 +143,7 @@ class MapWorker:
             else:
                 handler(*command[1:])
         except Exception:  # a rule's failure costs one packet, never the worker
-            log.exception("%s failed", token)
+            self.complain(f"{token} failed", "%s failed", token, exc_info=True)
 
     def reach(self, runtime: MapRuntime) -> None:
         """The first command of a batch for a map: run its tick first (5.9: tick, messages, events)."""
@@ -229,7 +261,12 @@ class MapWorker:
         packets_out = self.packets_out
         for recipients, packet in effects.messages:
             count_type(packets_out, packet.get("type"))
-            payload = packets.encode(packet)
+            try:
+                payload = packets.encode(packet)
+            except (TypeError, ValueError) as error:  # NaN, a lone surrogate: never sent to a client
+                self.complain(f"encode {packet.get('type')}", "dropped a %s packet of map %s that is not JSON: %s",
+                              packet.get("type"), runtime.map_id, error)
+                continue
             if recipients is EVERYONE:
                 queue([wire.OUT_ALL, payload])
             else:
@@ -250,21 +287,31 @@ class MapWorker:
 
     # --- timers -----------------------------------------------------------------
     def run_timers(self, now: int) -> None:
+        if self.claimed is not None:
+            return  # the maps wait for the broker's LEASES
         self.ctx.now_ms = now
         for map_id in self.touched:
             runtime = self.maps.get(map_id)
-            if runtime is None:
-                continue
-            effects = Effects()
-            cycle.event_pass(runtime, effects, self.ctx)
-            self.emit(runtime, effects)
-            wake_at = cycle.next_wake_ms(runtime, self.ctx)
-            runtime.tick_due_ms = wake_at if wake_at is not None else now + IDLE_TICK_RECHECK_MS
-            self.link.queue([wire.DONE, map_id, self.last_seq.get(map_id, 0), wake_at])
+            if runtime is not None:
+                self.end_batch(runtime, now)
         self.touched.clear()
         if now >= self.next_checkpoint_ms:
             self.next_checkpoint_ms = now + CHECKPOINT_SLICE_MS
             self.checkpoint_due(now)
+
+    def end_batch(self, runtime: MapRuntime, now: int) -> None:
+        """The event pass of a map the batch reached, then DONE with its next wake-up."""
+        wake_at = None
+        try:
+            effects = Effects()
+            cycle.event_pass(runtime, effects, self.ctx)
+            self.emit(runtime, effects)
+            wake_at = cycle.next_wake_ms(runtime, self.ctx)
+        except Exception:  # a rule's failure costs this pass, never the worker or the other maps
+            self.complain(f"event pass {runtime.map_id}", "the event pass of map %s failed", runtime.map_id,
+                          exc_info=True)
+        runtime.tick_due_ms = wake_at if wake_at is not None else now + IDLE_TICK_RECHECK_MS
+        self.link.queue([wire.DONE, runtime.map_id, self.last_seq.get(runtime.map_id, 0), wake_at])
 
     def checkpoint(self, runtime: MapRuntime, everything: bool = False) -> None:
         """Send what changed since the last checkpoint (or everything) to storage."""
@@ -315,7 +362,7 @@ def request_command(kind: str, args: dict) -> list:
     """A rule's request to the broker or storage, as its wire command."""
     pid = args["pid"]
     return {
-        "who": lambda: [wire.WHO, pid],
+        "who": lambda: [wire.WHO_ONLINE, pid],
         "whisper": lambda: [wire.WHISPER, pid, args["name"], args["text"]],
         "warpto": lambda: [wire.WARPTO, pid, args["name"]],
         "setaccess": lambda: [wire.SET_ACCESS, pid, args["access"], args["name"], args["level"]],
@@ -332,11 +379,18 @@ def run(config: Config, name: str) -> None:
     if config.scripting.memory_limit_mb:
         limit_memory(config.scripting.memory_limit_mb)
     worker = MapWorker(config, name)
-    node = NodeSocket(worker.link, config.broker_endpoint)
+    node = NodeSocket(config, worker.link)
+    lifeline = node.lifeline
     log.info("map worker %s ready (broker %s)", name, config.broker_endpoint)
     while not node.stopping:
-        for command in node.wait(worker.next_checkpoint_ms):
+        commands = node.wait(worker.next_checkpoint_ms)
+        if lifeline.froze() and worker.maps and worker.claimed is None:
+            log.warning("map worker %s was frozen; asking the broker which maps are still ours", name)
+            worker.link.hello()
+        for command in commands:
+            lifeline.doing = ("handling %s for map %s", command[0], command[1] if len(command) > 1 else "-")
             worker.handle(command)
+        lifeline.doing = "running timers and checkpoints"
         worker.run_timers(now_ms())
         node.send()
     log.info("map worker %s stopping: checkpointing %d maps", name, len(worker.maps))

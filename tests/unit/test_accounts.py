@@ -28,6 +28,7 @@ class InlineJobs:
     """Stands in for the thread pool only: run now, continue in the caller's txn."""
 
     txn = out = None
+    pending = 0  # every job is done at once: the queue is always empty
 
     def submit(self, function, args, continuation) -> None:
         try:

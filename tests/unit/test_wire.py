@@ -54,15 +54,121 @@ def test_frame_is_msgpack_with_bin_type():
     b"not msgpack at all, just text {}",
     msgpack.packb({"cmd": "HB"}),          # not a list
     msgpack.packb("HB"),                   # a bare string
-    msgpack.packb(["HB"]),                 # commands must be lists
-    msgpack.packb([[]]),                   # empty command
-    msgpack.packb([[42, 1]]),              # token is not a string
-    msgpack.packb([[b"HB"]], use_bin_type=True),  # token is bytes, not str
-    msgpack.packb([["HB"], "OUT"]),        # one good, one bad
+    b"\x91" * 100_000,                     # nested deeper than the decoder goes
 ])
-def test_malformed_frames_raise_value_error(frame):
+def test_frames_that_are_not_a_list_raise_value_error(frame):
     with pytest.raises(ValueError):
         wire.unpack(frame)
+
+
+@pytest.mark.parametrize("item", ["HB", [], [42, 1], [b"HB"], None, {"HB": 1}])
+def test_items_that_are_not_commands_are_refused_by_every_schema(item):
+    for schema in (wire.TO_BROKER, *wire.SCHEMAS.values()):
+        assert schema.check(item, wire.ROLE_BROKER) is not None
+        assert schema.check(item, wire.ROLE_EDGE) is not None
+
+
+def test_one_bad_command_in_a_frame_leaves_the_others():
+    items = wire.unpack(msgpack.packb([["HB"], "OUT", [wire.CLOSE, 3]]))
+    assert [wire.TO_EDGE.check(item, wire.ROLE_BROKER) is None for item in items] == [True, False, True]
+
+
+# --- schemas: arity, kinds, sizes and senders ----------------------------------------------------
+
+GOOD = {
+    wire.TO_BROKER: [
+        ([wire.IN, 12, 6, b'{"type":6}'], wire.ROLE_EDGE),
+        ([wire.OUT, [1, 2], b"{}"], wire.ROLE_MAP),
+        ([wire.OUT, [1], b"{}"], wire.ROLE_STORAGE),
+        ([wire.DONE, 4, 99, None], wire.ROLE_MAP),
+        ([wire.HB], wire.ROLE_EDGE),
+        ([wire.HB, {"sessions": 3}], wire.ROLE_MAP),
+        ([wire.HELLO, "map", "map-1", "host", 1234, "abc", {"maps": []}], wire.ROLE_MAP),
+        ([wire.ENTER, 5, 3, [1, 0], {"name": "Ann"}], wire.ROLE_STORAGE),
+        ([wire.ENTER, 5, 3, [1, 0], {"name": "Ann"}, ["bob"]], wire.ROLE_STORAGE),
+        ([wire.STATUS], wire.ROLE_OPERATOR),
+        ([wire.FENCED, 3, "map-1", 10, 12], wire.ROLE_STORAGE),
+    ],
+    wire.TO_MAP: [
+        ([wire.PKT, 3, 7, 12, 6, b"{}"], wire.ROLE_BROKER),
+        ([wire.LEASES, [[3, 10], [4, 11]]], wire.ROLE_BROKER),
+        ([wire.GRANT, 3, 10, [1, 2]], wire.ROLE_BROKER),
+    ],
+    wire.TO_STORAGE: [
+        ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0], {"name": "Ann"}]]], wire.ROLE_BROKER),
+        ([wire.ACCT, "edge-1", 4, None, 0, b"{}"], wire.ROLE_BROKER),
+    ],
+    wire.TO_EDGE: [
+        ([wire.OUT, [1, 2], b"{}"], wire.ROLE_BROKER),
+        ([wire.PLACE, 4, None, None], wire.ROLE_BROKER),
+    ],
+}
+BAD = {
+    wire.TO_BROKER: [
+        ([wire.IN, 12, 6, b"{}"], wire.ROLE_MAP),  # only edges send client frames
+        ([wire.IN, 12, 6, "{}"], wire.ROLE_EDGE),  # raw must be bytes
+        ([wire.IN, 12, True, b"{}"], wire.ROLE_EDGE),  # a bool is not a type
+        ([wire.IN, 12, 2**70, b"{}"], wire.ROLE_EDGE),  # not a 64-bit int
+        ([wire.IN, 12, 6], wire.ROLE_EDGE),  # too few
+        ([wire.IN, 12, 6, b"{}", 1], wire.ROLE_EDGE),  # too many
+        ([wire.IN, 12, 6, b"x" * (wire.PAYLOAD_BYTES + 1)], wire.ROLE_EDGE),  # too big
+        ([wire.OUT, [1, "2"], b"{}"], wire.ROLE_MAP),
+        ([wire.OUT, [1], b"{}"], wire.ROLE_EDGE),
+        ([wire.HELLO], wire.ROLE_MAP),
+        ([wire.HELLO, "map", "map-1", "host", 1234, "abc", []], wire.ROLE_MAP),  # state is a map
+        ([wire.ADMIN, "r1", "set_access", {}], wire.ROLE_MAP),  # only operators
+        ([wire.ENTER, 5, 3, [1], {"name": "Ann"}], wire.ROLE_STORAGE),  # short char key
+        ([wire.FENCED, 3, "map-1", 10, 12], wire.ROLE_MAP),
+        (["NO_SUCH", 1], wire.ROLE_MAP),
+    ],
+    wire.TO_MAP: [
+        ([wire.PKT, 3, 7, 12, 6, b"{}"], wire.ROLE_EDGE),
+        ([wire.PKT, 3, -7, 12, 6, b"{}"], wire.ROLE_BROKER),  # seqs are natural
+        ([wire.LEASES, [[3]]], wire.ROLE_BROKER),
+        ([wire.OUT, [1], b"{}"], wire.ROLE_BROKER),  # not a map worker's command
+    ],
+    wire.TO_STORAGE: [
+        ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0]]]], wire.ROLE_BROKER),
+        ([wire.ACCT, "edge-1", 4, None, -1, b"{}"], wire.ROLE_BROKER),
+        ([wire.SAVE_SCRIPT, "map-1", 5, "x" * 65, "text"], wire.ROLE_BROKER),  # a script name is short
+    ],
+    wire.TO_EDGE: [
+        ([wire.OUT, 1, b"{}"], wire.ROLE_BROKER),
+        ([wire.CLOSE, "1"], wire.ROLE_BROKER),
+    ],
+}
+
+
+@pytest.mark.parametrize("schema, item, sender", [(schema, item, sender) for schema, cases in GOOD.items()
+                                                  for item, sender in cases])
+def test_commands_that_fit(schema, item, sender):
+    assert schema.check(item, sender) is None
+
+
+@pytest.mark.parametrize("schema, item, sender", [(schema, item, sender) for schema, cases in BAD.items()
+                                                  for item, sender in cases])
+def test_commands_that_do_not_fit(schema, item, sender):
+    assert schema.check(item, sender) is not None
+
+
+def test_every_node_takes_the_links_own_commands():
+    for schema in wire.SCHEMAS.values():
+        assert schema.check([wire.HB], wire.ROLE_BROKER) is None
+        assert schema.check([wire.WHO], wire.ROLE_BROKER) is None
+
+
+# --- repairing what cannot be encoded ----------------------------------------------------------
+
+def test_a_checkpoint_with_an_unstorable_value_is_repaired_in_place_and_the_rest_kept():
+    record = {"name": "Ann", "data": {"big": 2**70, "ok": 1, "bad": "\ud800x", "thing": object()}}
+    batch = [[wire.DONE, 1, 2, None], [wire.CKPT, 3, 10, None, [[5, [1, 0], record]]]]
+    frame, problems = wire.pack_repairing(batch)
+    decoded = wire.unpack(frame)
+    assert decoded[0] == [wire.DONE, 1, 2, None]
+    assert decoded[1][4][0][2]["data"] == {"big": 2**63 - 1, "ok": 1, "bad": "\ufffdx", "thing": None}
+    assert record["data"]["big"] == 2**63 - 1, "the live record is repaired, so the next checkpoint is clean"
+    assert len(problems) == 3 and all(p.startswith("CKPT 3") for p in problems)
+    assert any(".data.big" in p for p in problems)
 
 
 def test_storage_bound_commands():
