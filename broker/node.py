@@ -35,8 +35,9 @@ CONFIG_ERROR_EXIT = 2  # the supervisor does not restart a node that exits with 
 class Broker(Registry, Leases, Lookups):
     """Routing, leases and pokes for the whole cluster."""
 
-    def __init__(self, config: Config, name: str = "broker") -> None:
+    def __init__(self, config: Config, name: str = "broker", authorized=None) -> None:
         self.config = config
+        self.authorized = authorized  # cluster.keys.AuthorizedKeys with CurveZMQ, else None (ipc: all trusted)
         self.name = name
         self.nodes: dict[str, NodeInfo] = {}
         self.sessions: dict[tuple[str, int], Session] = {}
@@ -74,7 +75,10 @@ class Broker(Registry, Leases, Lookups):
 
     # --- plumbing -------------------------------------------------------------
     def send(self, name: str, command: list) -> None:
-        self.outbox.add(name.encode(), command)
+        """To a registered node (by its identity, which carries its incarnation); else dropped."""
+        node = self.nodes.get(name)
+        if node is not None:
+            self.outbox.add(node.identity, command)
 
     def send_storage(self, command: list) -> None:
         storage = self.storage_name()
@@ -92,20 +96,39 @@ class Broker(Registry, Leases, Lookups):
     def live_workers(self) -> list[NodeInfo]:
         return [n for n in self.nodes.values() if n.role == wire.ROLE_MAP]
 
-    def handle_frame(self, identity: bytes, frame: bytes) -> None:
-        """One frame from a peer: every command in it is checked (``wire.TO_BROKER``) before its handler."""
+    def handle_frame(self, identity: bytes, frame: bytes, user: str | None = None) -> None:
+        """One frame from a peer: every command in it is checked (``wire.TO_BROKER``) before its handler.
+
+        With CurveZMQ, ``user`` is the peer's public key (the ZAP User-Id of the frame): it must still
+        be authorized, and a node's key binds its identity: a key made for ``edge-1`` speaks only as
+        the edge ``edge-1``."""
         try:
             items = wire.unpack(frame)
         except ValueError as error:
             self.complain("bad frame", "dropped a bad frame from %r: %s", identity[:40], error)
             return
-        name = identity.decode("utf-8", "replace")
-        if name.endswith(LIFE_SUFFIX):
-            self.on_life(name[:-len(LIFE_SUFFIX)], items)
+        text = identity.decode("utf-8", "replace")
+        life = text.endswith(LIFE_SUFFIX)
+        name = base = text[:-len(LIFE_SUFFIX)] if life else text.split("#")[0]
+        key = None
+        if self.authorized is not None:
+            key = self.authorized.lookup((user or "").encode())
+            if key is None:
+                self.complain(f"revoked {base}", "dropped a frame from %r: its key is no longer authorized", base[:40])
+                return
+            if key.role != wire.ROLE_OPERATOR and key.name != base:
+                self.complain(f"impostor {key.name} {base}", "refused %r: it uses the key of the %s %s", base[:40],
+                              key.role, key.name)
+                return
+        if life:
+            self.on_life(base, items)
             return
         node = self.nodes.get(name)
-        if node is None:
-            self.on_stranger(identity, name, items)
+        if node is None or node.identity != identity:
+            self.on_stranger(identity, name, items, key)
+            return
+        if key is not None and key.role != node.role:
+            self.complain(f"impostor {name}", "refused a frame for %s from an %s key", name, key.role)
             return
         self.heard(node)
         self.handle_items(node, items)
@@ -129,16 +152,18 @@ class Broker(Registry, Leases, Lookups):
                 self.complain(f"{item[0]} failed", "%s from %s failed: %s: %s", item[0], node.name,
                               type(error).__name__, error)
 
-    def on_stranger(self, identity: bytes, name: str, items: list) -> None:
+    def on_stranger(self, identity: bytes, name: str, items: list, key=None) -> None:
         """A peer we do not know: register it, answer a status query or an operator, or ask who it is."""
         answered = False
         for index, item in enumerate(items):
             token = item[0] if wire.command(item) else None
             if token == wire.HELLO:
                 role = item[1] if len(item) > 1 and item[1] in wire.NODE_ROLES else "stranger"
+                if key is not None and key.role != role:
+                    role = "stranger"  # a key made for one role registers as no other
                 problem = wire.TO_BROKER.check(item, role)
-                if problem is None and item[2] != name:
-                    problem = f"HELLO as {str(item[2])[:40]!r} from the identity {name[:40]!r}"
+                if problem is None and identity != f"{item[2]}#{item[5]}".encode():
+                    problem = f"HELLO as {str(item[2])[:40]!r} from the identity {identity[:60]!r}"
                 if problem is not None:
                     self.complain(f"stranger {problem}", "refused a stranger's HELLO: %s", problem)
                     continue
@@ -146,7 +171,10 @@ class Broker(Registry, Leases, Lookups):
                 self.handle_items(self.nodes[name], items[index + 1:])
                 return
             if token in (wire.STATUS, wire.ADMIN):
-                problem = wire.TO_BROKER.check(item, wire.ROLE_OPERATOR)
+                # On tcp only an operator's key may administer; on ipc the data directory's owner may.
+                sender = wire.ROLE_OPERATOR if key is None or key.role == wire.ROLE_OPERATOR or token == wire.STATUS \
+                    else key.role
+                problem = wire.TO_BROKER.check(item, sender)
                 if problem is not None:
                     self.complain(f"stranger {problem}", "dropped a stranger's command: %s", problem)
                 elif token == wire.STATUS:
@@ -347,9 +375,9 @@ class Broker(Registry, Leases, Lookups):
 def run(config: Config, name: str = "broker") -> None:
     """Bind the ROUTER and serve until SIGTERM / SIGINT / SIGHUP."""
     lock = take_ipc_endpoint(config)
-    router = fabric.broker_router(config)
-    log.info("broker listening on %s", config.broker_bind)
-    broker = Broker(config, name)
+    router, authorized = fabric.broker_router(config)
+    log.info("broker listening on %s%s", config.broker_bind, " (CurveZMQ)" if authorized else "")
+    broker = Broker(config, name, authorized)
     lifeline = Lifeline(name, "", config.heartbeat.interval_ms, config.heartbeat.watchdog_ms).start()
     stopping = []
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -380,7 +408,7 @@ def run(config: Config, name: str = "broker") -> None:
 def take_ipc_endpoint(config: Config) -> DataDirLock | None:
     """One broker per ipc endpoint in the data directory (binding would silently steal it)."""
     bind = config.broker_bind
-    if not bind.startswith("ipc://") or Path(bind[len("ipc://"):]).parent != config.data_dir:
+    if not bind.startswith("ipc://") or Path(bind[len("ipc://"):]).resolve().parent != config.data_dir.resolve():
         return None
     try:
         return DataDirLock(config.data_dir / "broker.lock").acquire(what=f"the broker at {bind}")
@@ -394,21 +422,26 @@ def receive(router: zmq.Socket, broker: Broker, lifeline: Lifeline) -> list[floa
     routed_at = []
     counters = broker.counters
     broker.behind = True
+    curve = broker.authorized is not None
     for _ in range(MAX_FRAMES_PER_TURN):
         try:
-            parts = router.recv_multipart(zmq.NOBLOCK)
+            parts = router.recv_multipart(zmq.NOBLOCK, copy=not curve)
         except zmq.Again:
             broker.behind = False
             break
         if len(parts) != 2:
-            broker.complain("parts", "dropped a message of %d parts from %r", len(parts), parts[0][:40])
+            broker.complain("parts", "dropped a message of %d parts", len(parts))
             continue
+        user = None
+        if curve:  # the frame's ZAP User-Id: the sender's public key
+            user = parts[1].get("User-Id")
+            parts = [part.bytes for part in parts]
         identity, frame = parts
         received_at = time.perf_counter()
         counters.bytes_in += len(frame)
         lifeline.doing = ("handling a frame from %r", identity[:40])
         try:
-            broker.handle_frame(identity, frame)
+            broker.handle_frame(identity, frame, user)
         except Exception:  # the last net: a frame costs itself, never the broker
             broker.complain("frame failed", "a frame from %r failed", identity[:40], exc_info=True)
         if broker.routed:

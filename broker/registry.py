@@ -67,8 +67,8 @@ class Registry:
                 self.send_sessions()
 
     def unreachable(self, identity: bytes) -> None:
-        node = self.nodes.get(identity.decode("utf-8", "replace"))
-        if node is not None and node.gone_at_ms is None:
+        node = self.nodes.get(identity.decode("utf-8", "replace").split("#")[0])
+        if node is not None and node.identity == identity and node.gone_at_ms is None:
             node.gone_at_ms = now_ms()
 
     def heard(self, node: NodeInfo) -> None:

@@ -8,29 +8,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import uuid
 from pathlib import Path
 
-import zmq
-
-from cluster import status, wire
+from cluster import fabric, status, wire
 from cluster.config import Config
+from cluster.keys import KeyError_
+from cluster.lockfile import held
 from storage import backup as tools
 
 TIMEOUT_MS = 15_000
 
 
-def request(endpoint: str, action: str, args: dict, timeout_ms: int = TIMEOUT_MS) -> tuple[bool, str, object]:
-    """One admin request and its answer; raises TimeoutError if the cluster does not answer."""
-    context = zmq.Context.instance()
-    dealer = context.socket(zmq.DEALER)
-    dealer.setsockopt(zmq.IDENTITY, f"admin-{uuid.uuid4().hex[:8]}".encode())
-    dealer.setsockopt(zmq.LINGER, 0)
+def request(endpoint: str, action: str, args: dict, timeout_ms: int = TIMEOUT_MS,
+            config: Config | None = None) -> tuple[bool, str, object]:
+    """One admin request and its answer (over tcp with the operator key of ``config``);
+    raises TimeoutError if the cluster does not answer."""
+    dealer = fabric.client_dealer(config, endpoint, "admin")
     request_id = uuid.uuid4().hex[:8]
     try:
-        dealer.connect(endpoint)
         dealer.send(wire.pack([[wire.ADMIN, request_id, action, args]]))
         while dealer.poll(timeout_ms):
             for command in wire.unpack(dealer.recv()):
@@ -78,8 +75,8 @@ def answer(config: Config, action: str, payload: dict, as_json: bool = False) ->
     endpoint = status.broker_endpoint(config)
     print(f"asking the cluster at {endpoint} ...", file=sys.stderr)
     try:
-        ok, message, data = request(endpoint, action, payload)
-    except TimeoutError as error:
+        ok, message, data = request(endpoint, action, payload, config=config)
+    except (TimeoutError, KeyError_) as error:
         print(f"odyssey: {error}", file=sys.stderr)
         return 1
     if not ok:
@@ -112,16 +109,8 @@ def run_backup(config: Config, target: str) -> int:
 
 
 def cluster_running(config: Config) -> bool:
-    run_file = config.data_dir / "run.json"
-    if run_file.is_file():
-        try:
-            pid = int(json.loads(run_file.read_text())["pid"])
-            if pid > 0:
-                os.kill(pid, 0)
-                return True
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-    return status.query(status.broker_endpoint(config), timeout_ms=500) is not None
+    """Storage (or a launcher) holds the data directory's lock: the cluster is up."""
+    return any(held(config.data_dir / name) is not None for name in ("storage.lock", "odyssey.lock"))
 
 
 def run_restore(config: Config, source: str) -> int:

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import sys
 from pathlib import Path
 
-from cluster import admin
+from cluster import admin, keys
 from cluster import config as config_module
 from cluster.config import ConfigError
 
 DEFAULT_CONFIG = "cluster.toml"
+CONFIG_ERROR_EXIT = 2  # a node that cannot start as configured: the supervisor does not restart it
 
 
 def load_config(args: argparse.Namespace) -> config_module.Config:
@@ -79,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         world_parser.add_argument("dir")
         _common(world_parser)
     admin.add_parsers(commands, _common)
+    keys.add_parser(commands, _common)
     return parser
 
 
@@ -115,14 +118,21 @@ def main(argv: list[str] | None = None) -> int:
         return admin.run_restore(config, args.file)
     if args.command == "world":
         return admin.run_world(config, args)
+    if args.command == "keys":
+        return keys.run(config, args)
     return 2
 
 
 def run_node(config: config_module.Config, role: str, name: str, port: int | None) -> int:
     import gc
 
-    from cluster import logs
+    from cluster import fabric, logs
     logs.setup(name)
+    try:
+        fabric.check_security(config, role, name)
+    except fabric.SecurityError as error:
+        logging.getLogger("odyssey").error("%s", error)
+        return CONFIG_ERROR_EXIT
     # Nodes keep many long-lived records; fewer full collections mean fewer
     # pauses on the hot path (measured with odyssey bench).
     gc.set_threshold(50_000, 20, 100)

@@ -141,6 +141,21 @@ class ScriptingSection:
 
 
 @dataclass(slots=True)
+class SecuritySection:
+    """Who may talk to the broker over tcp: CurveZMQ keys (see ``odyssey keys``)."""
+    # Encrypt and authenticate every tcp endpoint. false is for a lab only: then anyone who
+    # reaches the broker's port is trusted (ipc endpoints never need keys: they are 0600 files).
+    curve: bool = True
+    # This host's key files: <node name>.key_secret for each node run here, broker.key (the
+    # broker's public key) for every client, and operator keys. Relative to the config file.
+    keys_dir: str = "keys"
+    # On the broker's host: the public keys allowed in, each bound to a role and a name.
+    authorized_keys_dir: str = "keys/authorized"
+    # The key `odyssey status` and `odyssey admin` use (a key made with --role operator).
+    operator_key: str = "operator"
+
+
+@dataclass(slots=True)
 class LauncherSection:
     """``odyssey up``: how it supervises its children."""
     # A child whose heartbeats stopped this long while its process lives (stopped, wedged)
@@ -170,6 +185,7 @@ class Config:
     world: WorldSection = field(default_factory=WorldSection)
     game: GameSection = field(default_factory=GameSection)
     scripting: ScriptingSection = field(default_factory=ScriptingSection)
+    security: SecuritySection = field(default_factory=SecuritySection)
     launcher: LauncherSection = field(default_factory=LauncherSection)
     nodes: list[NodeEntry] = field(default_factory=list)
     base_dir: Path = field(default_factory=Path.cwd)  # the config file's directory
@@ -202,6 +218,16 @@ class Config:
     def broker_bind(self) -> str:
         """The endpoint the broker binds."""
         return self.broker_endpoint if self.broker.bind == "auto" else self.broker.bind
+
+    @property
+    def curve(self) -> bool:
+        """CurveZMQ for clients of the broker's endpoint: tcp with ``security.curve`` (ipc needs none)."""
+        return self.security.curve and self.broker_endpoint.startswith("tcp://")
+
+    @property
+    def curve_bind(self) -> bool:
+        """CurveZMQ on what the broker binds."""
+        return self.security.curve and self.broker_bind.startswith("tcp://")
 
     @property
     def dead_after_ms(self) -> int:

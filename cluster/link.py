@@ -46,6 +46,9 @@ class BrokerLink:
         self.schema = wire.SCHEMAS[role]
         self.complain = RateLimitedLog(log)
         self.incarnation = uuid.uuid4().hex[:12]
+        # The ZeroMQ identity: the name plus this process's incarnation, which only the broker learns
+        # (in the encrypted HELLO), so no other peer can take this node's place in the broker's routing.
+        self.identity = f"{name}#{self.incarnation}".encode()
         self.pending: list[list] = []
         self.last_heard_ms = now_ms()
         self.next_heartbeat_ms = 0

@@ -35,7 +35,7 @@ class NodeSocket:
 
     def __init__(self, config: Config, link: BrokerLink, extra_fds: tuple[int, ...] = ()) -> None:
         self.link = link
-        self.dealer = fabric.node_dealer(config, link.name.encode(), linger_ms=2000)
+        self.dealer = fabric.node_dealer(config, link.identity, linger_ms=2000)
         self.poller = zmq.Poller()
         self.poller.register(self.dealer, zmq.POLLIN)
         for fd in extra_fds:

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import json
 import sys
-import uuid
 from pathlib import Path
 
-import zmq
-
-from cluster import wire
+from cluster import fabric, wire
 from cluster.config import Config
+from cluster.keys import KeyError_
 
 
 def broker_endpoint(config: Config) -> str:
@@ -23,14 +21,11 @@ def broker_endpoint(config: Config) -> str:
     return config.broker_endpoint
 
 
-def query(endpoint: str, timeout_ms: int = 3000) -> dict | None:
-    """One STATUS round trip; None if the broker does not answer in time."""
-    context = zmq.Context.instance()
-    dealer = context.socket(zmq.DEALER)
-    dealer.setsockopt(zmq.IDENTITY, f"status-{uuid.uuid4().hex[:8]}".encode())
-    dealer.setsockopt(zmq.LINGER, 0)
+def query(endpoint: str, timeout_ms: int = 3000, config: Config | None = None) -> dict | None:
+    """One STATUS round trip; None if the broker does not answer in time (with ``config``, over tcp,
+    the operator key is used)."""
+    dealer = fabric.client_dealer(config, endpoint, "status")
     try:
-        dealer.connect(endpoint)
         dealer.send(wire.pack([[wire.STATUS]]))
         if not dealer.poll(timeout_ms):
             return None
@@ -58,7 +53,11 @@ def render(view: dict) -> str:
 
 def main(config: Config, as_json: bool) -> int:
     endpoint = broker_endpoint(config)
-    view = query(endpoint)
+    try:
+        view = query(endpoint, config=config)
+    except KeyError_ as error:
+        print(f"odyssey: {error}", file=sys.stderr)
+        return 2
     if view is None:
         print(f"odyssey: no answer from the broker at {endpoint}", file=sys.stderr)
         return 1

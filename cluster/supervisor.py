@@ -31,7 +31,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cluster import status
+from cluster import fabric, status
 from cluster.config import Config
 from cluster.lifeline import WATCHDOG_EXIT
 from cluster.lockfile import DataDirInUse, DataDirLock, held, in_use_message
@@ -41,7 +41,6 @@ log = logging.getLogger("odyssey")
 MAX_BACKOFF_S = 30.0
 CONFIG_ERROR_EXIT = 2  # a node that exits with this cannot start as configured: no restart
 STABLE_AFTER_S = 60.0
-IPC_PATH_LIMIT = 100  # sun_path holds 107 bytes
 STATUS_EVERY_S = 1.0  # how often the launcher reads the broker's view of its children
 PR_SET_PDEATHSIG = 1
 STALE_FILES = ("run.json", "*.ipc")
@@ -94,16 +93,11 @@ class Child:
             self.process.wait()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def broker_endpoint_for(config: Config) -> str:
+    """The broker's endpoint: ipc in the data directory, through a short private link if its path is too long."""
     endpoint = config.broker_endpoint
-    if endpoint.startswith("ipc://") and len(endpoint) - len("ipc://") > IPC_PATH_LIMIT:
-        endpoint = f"tcp://127.0.0.1:{free_port()}"  # the data directory's path is too long for ipc
+    if endpoint.startswith("ipc://"):
+        return fabric.ipc_endpoint(Path(endpoint[len("ipc://"):]))
     return endpoint
 
 
@@ -197,7 +191,6 @@ def up(config: Config, workers: int, args: argparse.Namespace) -> int:
     if lock is None:
         return 1
     endpoint = broker_endpoint_for(config)
-    port = config.edge.port
     children = [Child("broker", "broker", node_argv("broker", "broker", config, args, endpoint)),
                 Child("storage", "storage", node_argv("storage", "storage", config, args, endpoint))]
     children += [Child("map", f"map-{i + 1}", node_argv("map", f"map-{i + 1}", config, args, endpoint))

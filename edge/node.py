@@ -209,7 +209,7 @@ class Edge:
         self.link = BrokerLink(wire.ROLE_EDGE, name, config.heartbeat.interval_ms,
                                config.heartbeat.liveness, self.announce, self.stats)
         self.context = zmq.asyncio.Context()
-        self.dealer = fabric.node_dealer(config, name.encode(), linger_ms=0, context=self.context)
+        self.dealer = fabric.node_dealer(config, self.link.identity, linger_ms=0, context=self.context)
         self.complain = RateLimitedLog(log)
         self.login_limits = AddressLimits(config.edge.login_rate_per_address, config.edge.login_burst_per_address)
         # How late the lag probe ran, its last few runs: the edge's overload, seen from inside.

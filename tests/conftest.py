@@ -20,10 +20,10 @@ def cluster_factory(tmp_path_factory, request):
     clients = []
 
     def start(workers: int = 2, edges: int = 1, extra_config: str = "",
-              root: Path | None = None) -> ClusterHarness:
+              root: Path | None = None, curve: bool = False) -> ClusterHarness:
         """A new cluster; pass the ``root`` of a stopped one to restart on its data directory."""
         root = root if root is not None else tmp_path_factory.mktemp("cluster")
-        harness = ClusterHarness(root, workers=workers, edges=edges, extra_config=extra_config)
+        harness = ClusterHarness(root, workers=workers, edges=edges, extra_config=extra_config, curve=curve)
         started.append(harness)
         harness.start()
         original_client = harness.client

@@ -20,7 +20,8 @@ from typing import Any, Callable
 
 from websockets.sync.client import connect
 
-from cluster import status
+from cluster import fabric, status
+from cluster.config import load as load_config
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -75,17 +76,22 @@ def free_port() -> int:
 class ClusterHarness:
     """Broker, storage, map workers and edges as separate processes."""
 
-    def __init__(self, root: Path, workers: int = 2, edges: int = 1, extra_config: str = "") -> None:
+    def __init__(self, root: Path, workers: int = 2, edges: int = 1, extra_config: str = "",
+                 curve: bool = False) -> None:
         self.root = root
+        self.curve = curve
         self.data_dir = root / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config_path = root / "cluster.toml"
         self.extra_config = extra_config
+        if curve:  # tcp between the nodes, with CurveZMQ keys made by `odyssey keys` in root/keys
+            extra_config = merged_config(extra_config, f"[security]\nkeys_dir = \"{root / 'keys'}\"\n"
+                                                       f"authorized_keys_dir = \"{root / 'keys' / 'authorized'}\"\n")
         self.config_path.write_text(merged_config(TEST_CONFIG, extra_config))
         # With [edge] tls_cert set the edges speak wss:// and https:// only.
         self.tls = bool(tomllib.loads(self.config_path.read_text()).get("edge", {}).get("tls_cert"))
-        ipc = f"ipc://{self.data_dir / 'broker.ipc'}"
-        self.broker_endpoint = ipc if len(ipc) < 100 else f"tcp://127.0.0.1:{free_port()}"
+        self.broker_endpoint = (f"tcp://127.0.0.1:{free_port()}" if curve
+                                else fabric.ipc_endpoint(self.data_dir / "broker.ipc"))
         self.worker_names = [f"map-{i + 1}" for i in range(workers)]
         self.edge_ports = {f"edge-{i + 1}": free_port() for i in range(edges)}
         self.processes: dict[str, subprocess.Popen] = {}
@@ -110,7 +116,24 @@ class ClusterHarness:
         self.processes[name] = process
         return process
 
+    def config(self):
+        """The cluster's settings, as its nodes read them (with the broker endpoint they are given)."""
+        config = load_config(self.config_path)
+        config.broker.endpoint = config.broker.bind = self.broker_endpoint
+        return config
+
+    def make_keys(self) -> None:
+        """Key pairs for every node and an operator, made and authorized with `odyssey keys new`."""
+        for name, role in [("broker", "broker"), ("storage", "storage"), ("operator", "operator"),
+                           *((name, "map") for name in self.worker_names),
+                           *((name, "edge") for name in self.edge_ports)]:
+            if not (self.root / "keys" / f"{name}.key_secret").exists():
+                result = self.cli("keys", "new", name, "--role", role)
+                assert result.returncode == 0, result.stderr
+
     def start(self) -> "ClusterHarness":
+        if self.curve:
+            self.make_keys()
         # Where `odyssey status` / `odyssey admin` find this cluster's broker.
         (self.data_dir / "run.json").write_text(json.dumps({"broker": self.broker_endpoint, "url": self.url(),
                                                             "pid": 0}))
@@ -129,7 +152,7 @@ class ClusterHarness:
         deadline = time.monotonic() + timeout_s
         view = None
         while time.monotonic() < deadline:
-            view = status.query(self.broker_endpoint, timeout_ms=300)
+            view = status.query(self.broker_endpoint, timeout_ms=300, config=self.config())
             if view is not None and not view["recovering"]:
                 roles = [node["role"] for node in view["nodes"]]
                 if (roles.count("map") >= want_workers and "storage" in roles
@@ -178,7 +201,7 @@ class ClusterHarness:
         """A new, not yet started harness on this one's root and data directory
         (same node names and config; new edge ports), e.g. after ``kill_all``."""
         reopened = ClusterHarness(self.root, workers=len(self.worker_names), edges=len(self.edge_ports),
-                                  extra_config=self.extra_config)
+                                  extra_config=self.extra_config, curve=self.curve)
         reopened.logs = dict(self.logs)
         return reopened
 
@@ -203,7 +226,7 @@ class ClusterHarness:
                               timeout=timeout)
 
     def status(self) -> dict:
-        view = status.query(self.broker_endpoint, timeout_ms=2000)
+        view = status.query(self.broker_endpoint, timeout_ms=2000, config=self.config())
         assert view is not None, "the broker did not answer a status query"
         return view
 

@@ -37,13 +37,17 @@ def documented() -> dict[str, dict]:
     return rows
 
 
+def identity(name: str) -> bytes:
+    return f"{name}#{name}-1".encode()  # a node's identity: its name and incarnation
+
+
 def hello(broker: Broker, role: str, name: str, state: dict | None = None) -> None:
     command = [wire.HELLO, role, name, "host-a", 4242, f"{name}-1", state or {}]
-    broker.handle_frame(name.encode(), wire.pack([command]))
+    broker.handle_frame(identity(name), wire.pack([command]))
 
 
 def heartbeat(broker: Broker, name: str, stats: dict) -> None:
-    broker.handle_frame(name.encode(), wire.pack([[wire.HB, stats]]))
+    broker.handle_frame(identity(name), wire.pack([[wire.HB, stats]]))
 
 
 def edge_stats() -> dict:
@@ -64,7 +68,7 @@ def view(storage) -> dict:
     for role, name in (("storage", "storage"), ("map", "map-1"), ("map", "map-2"), ("edge", "edge-1")):
         hello(broker, role, name)
     for conn, packet_type in ((1, 0), (1, 6), (2, 5)):
-        broker.handle_frame(b"edge-1", wire.pack([[wire.IN, conn, packet_type, b'{"type":0}']]))
+        broker.handle_frame(identity("edge-1"), wire.pack([[wire.IN, conn, packet_type, b'{"type":0}']]))
     broker.counters.routing.observe(0.0004)
     route = broker.route(3)
     route.players.add(77)
@@ -86,7 +90,7 @@ def view(storage) -> dict:
         link = BrokerLink(broker.nodes[name].role, name, 1000, 3, dict, lambda stats=stats: dict(stats))
         heartbeat(broker, name, link.heartbeat_stats())
 
-    broker.handle_frame(b"edge-1", wire.pack([[wire.STATUS]]))  # an edge asks over its own link
+    broker.handle_frame(identity("edge-1"), wire.pack([[wire.STATUS]]))  # an edge asks over its own link
     replies = [c for c in broker.outbox.by_peer[b"edge-1"] if c[0] == wire.STATUS_REPLY]
     assert len(replies) == 1
     cluster_view = wire.unpack(wire.pack([replies[0]]))[0][1]  # as it travels
