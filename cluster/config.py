@@ -76,6 +76,11 @@ class EdgeSection:
     # /status, /status.json and /metrics reuse the broker's cluster view for this long,
     # so many open status pages cost the broker one query per edge per interval.
     status_cache_ms: int = 1000
+    # The status page's charts: the edge samples that (cached) view this often, so the
+    # history costs the broker no query of its own, ...
+    history_sample_ms: int = 5000
+    # ... and keeps this many minutes of samples in memory (about 200 bytes each).
+    history_minutes: int = 60
 
 
 @dataclass(slots=True)
@@ -203,7 +208,10 @@ _RANGES: dict[str, tuple[int, int]] = {
     "game.revive_x": (0, 11),
     "game.revive_y": (0, 11),
     "scripting.budget_ms": (1, 10_000),
+    "edge.history_sample_ms": (100, 3_600_000),
+    "edge.history_minutes": (1, 7 * 24 * 60),
 }
+MAX_HISTORY_SAMPLES = 20_000  # a page fetches the whole history (a few MB at most)
 
 
 def _check_value(key: str, value: Any, default: Any) -> Any:
@@ -259,6 +267,10 @@ def from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Config:
             raise ConfigError(f"cluster.toml: unknown key {key}")
     if config.broker.poke_min_spacing_ms < 1:
         raise ConfigError("cluster.toml: broker.poke_min_spacing_ms must be at least 1")
+    samples = config.edge.history_minutes * 60_000 // config.edge.history_sample_ms
+    if samples > MAX_HISTORY_SAMPLES:
+        raise ConfigError(f"cluster.toml: edge.history_minutes / edge.history_sample_ms keep {samples} samples; "
+                          f"at most {MAX_HISTORY_SAMPLES}")
     if bool(config.edge.tls_cert) != bool(config.edge.tls_key):
         raise ConfigError("cluster.toml: edge.tls_cert and edge.tls_key must be set together")
     return config
