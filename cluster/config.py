@@ -87,6 +87,11 @@ class EdgeSection:
     login_burst_per_address: int = 100
     # When the edge's loop runs this late, new logins hear "busy" instead of waiting.
     busy_lag_ms: int = 500
+    # The status page's charts: the edge samples that (cached) view this often, so the
+    # history costs the broker no query of its own, ...
+    history_sample_ms: int = 5000
+    # ... and keeps this many minutes of samples in memory (about 200 bytes each).
+    history_minutes: int = 60
 
 
 @dataclass(slots=True)
@@ -255,7 +260,10 @@ _RANGES: dict[str, tuple[int, int]] = {
     "edge.login_rate_per_address": (1, 1_000_000),
     "edge.login_burst_per_address": (1, 1_000_000),
     "storage.account_queue_limit": (1, 1_000_000),
+    "edge.history_sample_ms": (100, 3_600_000),
+    "edge.history_minutes": (1, 7 * 24 * 60),
 }
+MAX_HISTORY_SAMPLES = 20_000  # a page fetches the whole history (a few MB at most)
 
 
 def _check_value(key: str, value: Any, default: Any) -> Any:
@@ -311,6 +319,10 @@ def from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Config:
             raise ConfigError(f"cluster.toml: unknown key {key}")
     if config.broker.poke_min_spacing_ms < 1:
         raise ConfigError("cluster.toml: broker.poke_min_spacing_ms must be at least 1")
+    samples = config.edge.history_minutes * 60_000 // config.edge.history_sample_ms
+    if samples > MAX_HISTORY_SAMPLES:
+        raise ConfigError(f"cluster.toml: edge.history_minutes / edge.history_sample_ms keep {samples} samples; "
+                          f"at most {MAX_HISTORY_SAMPLES}")
     if bool(config.edge.tls_cert) != bool(config.edge.tls_key):
         raise ConfigError("cluster.toml: edge.tls_cert and edge.tls_key must be set together")
     return config

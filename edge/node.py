@@ -6,8 +6,9 @@ turn, and writes what the broker sends back. A payload meant for many
 sockets is framed once and the same bytes are written to each stream.
 
 On the same port it serves the web client (``/play/``), the status page
-(``/status``, ``/status.json``), Prometheus metrics (``/metrics``) and
-``/healthz``; with ``edge.tls_cert`` and ``edge.tls_key`` set, all of it over TLS.
+(``/status``, ``/status.json``, ``/status/history.json``: ``edge.history``),
+Prometheus metrics (``/metrics``) and ``/healthz``; with ``edge.tls_cert`` and
+``edge.tls_key`` set, all of it over TLS.
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from cluster.logs import RateLimitedLog
 from cluster.loop import start_lifeline
 from edge import metrics
 from edge.framing import text_frame
+from edge.history_web import HistorySampler, new_history, routes as history_routes
 from edge.limits import AddressLimits, RateLimiter
 from edge.status import Rates, StatusCache, status_view
 
@@ -219,6 +221,7 @@ class Edge:
         self.flush_scheduled = False
         self.status = StatusCache(lambda: self.forward([wire.STATUS]), config.edge.status_cache_ms)
         self.rates = Rates()
+        self.history = new_history(config)  # the charts of /status (edge.history)
         # Counters for /metrics (see README: Status and metrics).
         self.packets_in: dict = {}  # accepted frames by packet type
         self.rejected: dict[str, int] = {}  # connections closed for a bad frame, by reason
@@ -352,7 +355,7 @@ class Edge:
              (r"/play/(.*)", tornado.web.StaticFileHandler,
               {"path": str(STATIC / "play"), "default_filename": "index.html"}),
              (r"/status/?", StatusPage), (r"/status\.json", StatusJson, {"edge": self}),
-             (r"/metrics", Metrics, {"edge": self})],
+             (r"/metrics", Metrics, {"edge": self}), *history_routes(self.history, STATIC / "status")],
             websocket_max_message_size=self.config.edge.max_frame_bytes,
             websocket_ping_interval=None,
         )
@@ -366,6 +369,8 @@ class Edge:
         ticker = tornado.ioloop.PeriodicCallback(self.tick, max(50, self.config.heartbeat.interval_ms // 4))
         ticker.start()
         pump = asyncio.ensure_future(self.pump())
+        sampler = HistorySampler(self.history, self.status_view)
+        sampler.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -378,6 +383,7 @@ class Edge:
             socket.close(1001, "server shutting down")
         await asyncio.sleep(0.2)
         ticker.stop()
+        sampler.stop()
         self.link.bye()
         self.flush()
         await asyncio.sleep(0.1)
