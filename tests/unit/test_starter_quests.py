@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from maptools import received, types
 from scripttools import starter_list
-from startertools import (BRANNOC, CRYPT, FOREST, GOLD, IRON_SWORD, ITEMS, SKELETON, SMITHY, STORE, TILDA, WOLF,
-                          WOLF_PELT, call, chat, click, empty_slot, hero, hold, npc, starter_map)
+from startertools import (ARCHER, ARROW, BOW, BRANNOC, CLERIC, CRYPT, FOREST, GOLD, IRON_SWORD, ITEMS, MAGE, OAK_STAFF,
+                          SKELETON, SMITHY, STICK, STORE, TILDA, WARRIOR, WOLF, WOLF_PELT, chat, click, empty_slot,
+                          hero, hold, npc, starter_map)
 
 from workers.rules import npcs
 from workers.runtime import Effects
@@ -35,6 +37,7 @@ def giver(npc_id, me=None):
     """Brannoc in his smithy or Tilda in her store, the hero across the counter."""
     map_id = SMITHY if npc_id == BRANNOC else STORE
     me = me if me is not None else hero("Hero", 5, 4)
+    me["data"].setdefault("gift", True)  # Brannoc's gift to newcomers is tested apart
     runtime, ctx = starter_map(map_id, (HERO, me))
     npc(runtime, ctx, SLOT, npc_id, 5, 2)
     return runtime, ctx, me
@@ -47,6 +50,34 @@ def talk(runtime, ctx) -> list[dict]:
 def relogged(record: dict) -> dict:
     """The character as storage gives it back at the next login: the record, as plain JSON."""
     return json.loads(json.dumps(record))
+
+
+# --- Brannoc's gift to newcomers ---------------------------------------------------------------
+
+@pytest.mark.parametrize("profession, kit", [
+    (WARRIOR, [(STICK, 1)]), (ARCHER, [(BOW, 1), (ARROW, 30)]), (MAGE, [(OAK_STAFF, 1)]), (CLERIC, [(OAK_STAFF, 1)])])
+def test_a_newcomer_first_gets_a_weapon_for_his_profession_once(profession, kit):
+    me = hero("Hero", 5, 4, profession)
+    runtime, ctx = starter_map(SMITHY, (HERO, me))
+    npc(runtime, ctx, SLOT, BRANNOC, 5, 2)
+    got = talk(runtime, ctx)
+    assert [(p["inv"]["item_id"], p["inv"]["amount"], p["inv"]["uses"]) for p in got if p["type"] == 119] \
+        == [(item, amount, ITEMS[item]["uses"]) for item, amount in kit]
+    assert [p["slot_id"] for p in got if p["type"] == 119] == list(range(6, 6 + len(kit)))
+    assert "New in town? Take this: " in chat(got)[0][2] and me["data"]["gift"] is True
+    assert "quest0" not in me["data"], "the quest comes with the next click"
+    assert "Quest accepted" in chat(talk(runtime, ctx))[1][2]
+    assert all(p["type"] == 114 for p in talk(runtime, ctx)), "no second gift"
+
+
+def test_no_gift_into_a_full_bag():
+    me = hero("Hero", 5, 4, ARCHER)
+    for slot in range(6, 29):
+        hold(me, slot, GOLD, 1, 0)
+    runtime, ctx = starter_map(SMITHY, (HERO, me))
+    npc(runtime, ctx, SLOT, BRANNOC, 5, 2)
+    got = talk(runtime, ctx)
+    assert types(got) == [114] and "pack is full" in chat(got)[0][2] and "gift" not in me["data"]
 
 
 # --- Wolf pelts for Brannoc ---------------------------------------------------------------------

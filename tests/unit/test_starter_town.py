@@ -18,6 +18,7 @@ def townsperson(npc_id, at=None, **hero_fields):
     """The NPC on his spawn tile, the hero two tiles south of him (across the counter)."""
     map_id, (x, y) = WHERE[npc_id]
     me = hero("Hero", *(at or (x, y + 2)), **hero_fields)
+    me["data"]["gift"] = True  # Brannoc's gift to newcomers: test_starter_quests
     runtime, ctx = starter_map(map_id, (HERO, me), (OTHER, hero("Other", 9, 9)))
     npc(runtime, ctx, SLOT, npc_id, x, y)
     return runtime, ctx, me, (x, y)

@@ -2,9 +2,10 @@
 #
 # * Clicking a townsperson talks to him (a line of speech, channel 1, like a
 #   shopkeeper's greeting): Innkeeper Mara rents a bed that restores all
-#   vitals, Brannoc the Smith gives the quest "Wolf pelts for Brannoc" and
-#   Tilda the Merchant the quest "Clear the crypt". One must stand within
-#   TALK_RANGE tiles to be heard.
+#   vitals, Brannoc the Smith hands a newcomer a weapon for his profession
+#   (once: flag "gift") and then gives the quest "Wolf pelts for Brannoc",
+#   Tilda the Merchant gives the quest "Clear the crypt". One must stand
+#   within TALK_RANGE tiles to be heard.
 # * Clicking a sign (SIGNS below: map, x, y) shows what it says.
 #
 # Quests: quest i is entry i of quests.json (the list the client gets in
@@ -23,6 +24,10 @@ import game
 
 GOLD, WOLF_PELT, IRON_SWORD = 1, 15, 16  # items.json
 IRON_SWORD_USES = 150  # its "uses" in items.json: a new sword is unworn
+# Brannoc's gift by profession (professions.json): (item, amount, uses) as in items.json
+STICK, BOW, OAK_STAFF, ARROW = 0, 5, 6, 13
+GIFTS = {0: [(STICK, 1, 20)], 1: [(BOW, 1, 100), (ARROW, 30, 1)], 2: [(OAK_STAFF, 1, 100)],
+         3: [(OAK_STAFF, 1, 100)]}
 INNKEEPER, MERCHANT, SMITH = 6, 7, 8  # npcs.json
 TALK_RANGE = 3
 SPEECH, SPEECH_COLOR = 1, '#d3d3d3'  # as a shopkeeper's greeting (PROTOCOL 5.4.4)
@@ -92,6 +97,9 @@ def rested(playerID):
 
 def smith(playerID, slot):
     flag = 'quest' + str(QUEST_WOLF)
+    if not game.getPlayerFlag(playerID, 'gift'):
+        gift(playerID, slot)
+        return
     if game.getPlayerQuestDone(playerID, QUEST_WOLF):
         say(playerID, slot, 'That Iron Sword treating you well? Come back when it is dull.')
         return
@@ -114,6 +122,20 @@ def smith(playerID, slot):
     complete(playerID, QUEST_WOLF, WOLF_EXP)
     say(playerID, slot, 'Fine pelts! Here, the sword is yours. Keep it sharp.')
     notice(playerID, 'Quest complete: Wolf pelts for Brannoc (+' + str(WOLF_EXP) + ' exp).', QUEST_COLOR)
+
+
+def gift(playerID, slot):
+    """A newcomer's first weapon (and arrows for an archer), once."""
+    items = GIFTS.get(game.getPlayerProfession(playerID), [])
+    if free_bag_slots(playerID) < len(items):
+        say(playerID, slot, 'New in town? I have something for you, but your pack is full.')
+        return
+    for item, amount, uses in items:
+        game.addItemToInventory(playerID, item, amount, uses)
+    game.setPlayerFlag(playerID, 'gift', True)
+    names = ' and '.join([game.getItemName(item) for item, amount, uses in items]) or 'a kind word'
+    say(playerID, slot, 'New in town? Take this: ' + names + '. Equip it from your bag, and come back '
+        'when you want work.')
 
 
 # --- Tilda the Merchant: "Clear the crypt" ------------------------------------------------------
@@ -192,6 +214,10 @@ def free_bag_slot(playerID):
         if game.getInventorySlotItemID(playerID, slot) == -1:
             return slot
     return -1
+
+
+def free_bag_slots(playerID):
+    return len([slot for slot in BAG_SLOTS if game.getInventorySlotItemID(playerID, slot) == -1])
 
 
 def give_gold(playerID, amount):
