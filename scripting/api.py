@@ -36,9 +36,17 @@ its helper:
 * ``swingFront`` gives (1, playerID) for a player, like ``playerSwingFront``;
 * ``openDoor`` honours its duration.
 
-Our additions (content for the original never calls them): ``getItemName``,
-``getItemType``, ``getItemRange``, and ``playerMiss``'s optional third
-argument (2: the target is an NPC slot).
+Our additions (extensions of 6.3; content for the original never calls them):
+``getItemName``, ``getItemType``, ``getItemRange``, ``playerMiss``'s optional
+third argument (2: the target is an NPC slot), and for the starter world's
+content:
+
+* ``getPlayerQuestDone(id, index)`` / ``setPlayerQuestDone(id, index, done)``:
+  read and write ``quest_log[index]`` of the character record (quest
+  ``index`` of the 139 list is done; index 0 to 99, the log grows as needed);
+* ``getItemData(itemID, key)``: any field of an item's ``data`` (a potion's
+  ``heal_hp``, a staff's ``spell``), or None;
+* ``getMapMoral()``: the bound map's ``moral`` (2 and up: a town, no PvP).
 """
 from __future__ import annotations
 

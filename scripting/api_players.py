@@ -14,6 +14,7 @@ from workers.rules import stats as stat_rules
 from workers.runtime import number_or
 
 VITALS = ("hp", "mp", "sp")
+QUEST_LOG_LIMIT = 100  # quest indexes a script may mark done: 0..99 (the log grows up to this)
 
 
 def _field_getter(missing, *path):
@@ -141,6 +142,13 @@ class PlayerHelpers(BoundMap):
         self._player_changed(player_id)
         self._to_map(packets.player_vitals(int(player_id), record))
 
+    @staticmethod
+    def _quest_index(index) -> int:
+        index = checks.integer(index, "quest index")
+        if not 0 <= index < QUEST_LOG_LIMIT:
+            raise ValueError(f"a quest index must be 0 to {QUEST_LOG_LIMIT - 1}, got {index}")
+        return index
+
     # --- Player information ----------------------------------------------------------------
     getPlayerName = _field_getter("", "name")
     getPlayerLevel = _field_getter(0, "level")
@@ -188,6 +196,14 @@ class PlayerHelpers(BoundMap):
             if str(player.record.get("name", "")).lower() == wanted:
                 return pid
         return -1
+
+    def getPlayerQuestDone(self, playerID, index):
+        """(Addition.) True when the player's ``quest_log[index]`` is set: quest ``index`` of the
+        139 list is done. False past the end of the log or for a player not on this map."""
+        index = self._quest_index(index)
+        record = self._record(playerID)
+        log = record.get("quest_log") if record is not None else None
+        return isinstance(log, list) and index < len(log) and log[index] in (True, 1)
 
     def getPlayerFlag(self, playerID, name):
         """``data[name]`` (a copy), or None."""
@@ -268,6 +284,22 @@ class PlayerHelpers(BoundMap):
         if record is not None:
             record.setdefault("data", {})[name] = value
             self._player_changed(playerID)
+
+    def setPlayerQuestDone(self, playerID, index, done=True):
+        """(Addition.) Mark quest ``index`` done (or not) in the player's ``quest_log``, which
+        grows with False entries up to ``index`` (a legacy non-list log becomes a list). It is
+        part of the character record, so it is checkpointed and kept across logins. No packet:
+        the client sees ``quest_log`` in the next 109."""
+        index, done = self._quest_index(index), checks.boolean(done, "done")
+        record = self._record(playerID)
+        if record is None:
+            return
+        log = record.get("quest_log")
+        if not isinstance(log, list):
+            log = record["quest_log"] = []
+        log.extend([False] * (index + 1 - len(log)))
+        log[index] = done
+        self._player_changed(playerID)
 
     def warpCharacter(self, playerID, x, y, dir=-1, newMap=-1):
         """Move a player to (x, y) of this map (and face ``dir`` when it is 0..3): the map gets 110.

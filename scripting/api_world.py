@@ -201,6 +201,14 @@ class WorldHelpers(BoundMap):
         name = definition.get("name", "") if definition is not None else ""
         return name if isinstance(name, str) else ""
 
+    def getItemData(self, itemID, key):
+        """(Addition.) A copy of the item definition's ``data[key]`` — content's own fields too
+        (the starter world's ``heal_hp``, ``mp_cost``, ``spell``) — or None when absent."""
+        key = checks.text(key, "data key", checks.FLAG_NAME_LIMIT)
+        definition = self._item_definition(itemID)
+        data = definition.get("data") if definition is not None else None
+        return public_copy(data.get(key)) if isinstance(data, dict) else None
+
     def getItemType(self, itemID):
         """(Addition.) The item definition's type (0 and 6 stack, 1..5 and 11 are equipment), or -1."""
         definition = self._item_definition(itemID)
@@ -298,6 +306,10 @@ class WorldHelpers(BoundMap):
     # --- Map flags and queries --------------------------------------------------------------
     def getMapID(self):
         return self._runtime.map_id if self._runtime is not None else -1
+
+    def getMapMoral(self):
+        """(Addition.) The map's ``moral`` (4.3: 1 PvP, 2 and up no PvP: a town); 0 when unset."""
+        return int(number_or(self._map().record.get("moral"), 0))
 
     def getMapFlag(self, name):
         """The map's script flag (a copy), or None when unset (the original crashed: 8.30)."""

@@ -30,7 +30,7 @@ def world(profession=0, weapon=STICK, uses=20, **map_fields):
     ctx = world_context()
     hooks = ScriptHooks(budget_ms=1000)
     hooks.sync(read_scripts(STARTER_WORLD))
-    assert set(hooks.scripts) == {"attack", "mobai", "mobdeath", "projectile", "playertick"}
+    assert set(hooks.scripts) == {"attack", "click", "item", "mobai", "mobdeath", "projectile", "playertick"}
     assert hooks.errors == 0
     ctx.hooks = hooks
     base = ctx.professions[profession]
@@ -204,9 +204,10 @@ def test_an_angry_rat_next_to_the_hero_bites_through_the_ai_tick():
     assert ctx.hooks.errors == 0 and hero["vitals"]["hp"] < start
 
 
-def test_mobai_has_no_tick_hook():
-    runtime, ctx, _ = world()
-    assert not ctx.hooks.has("mobai", "genericaiTick")
+def test_the_tick_hook_leaves_a_peaceful_rat_to_the_default_wander():
+    runtime, ctx, _ = world()  # the hero stands next to the Rat (behavior 0)
+    result, effects = call(runtime, ctx, "mobai", "genericaiTick", RAT, -1, -1)
+    assert result == 0 and effects.messages == [] and runtime.aggro[RAT] == {}
 
 
 # --- mobdeath -------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from workers.runtime import Effects
 
 ALICE, BOB = 1, 2
 PLAYER, NPC = 1, 2
-STAFF = 6  # Oak Staff, tile_range 4
+STAFF, ARCANE_BOLT = 6, 17  # Oak Staff (a caster: tile_range 0), the spell it fires (tile_range 5)
 
 # Records every hit check as numbers: kind (1 player, 2 NPC), the target, then the shot's arguments.
 RECORDER = """
@@ -99,7 +99,7 @@ def test_a_player_shot_sends_126_then_116():
     (-1, ARROW, 7),  # nothing in the weapon slot: the arrow's own range
     (BOW, ARROW, 6),  # a bow in slot 0 gives its range to the arrow
     (BOW, BOW, 6),  # the shot item itself
-    (STAFF, ARROW, 4),
+    (STAFF, ARCANE_BOLT, 5),  # a staff has no range: its bolt flies its own
     (SWORD, ARROW, 7),  # a weapon without a range leaves the arrow's
     (99, ARROW, 7),  # an unknown item in the slot
 ])

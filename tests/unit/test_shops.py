@@ -118,8 +118,8 @@ def test_no_trade_off_a_shop_map(shop_id):
     assert me["inv"][6]["amount"] == 60
 
 
-@pytest.mark.parametrize("packet", [{}, {"slot_id": -1}, {"slot_id": 8}, {"slot_id": "0"}, {"slot_id": False},
-                                    {"slot_id": 0.0}])
+@pytest.mark.parametrize("packet", [{}, {"slot_id": -1}, {"slot_id": len(SHOPS[BRANNOC]["trades"])},
+                                    {"slot_id": "0"}, {"slot_id": False}, {"slot_id": 0.0}])
 def test_a_bad_trade_index_is_ignored(packet):
     runtime, me = setup(inventory(s6=(GOLD, 60, 0)))
     assert run(shops.handle_trade, runtime, packet).messages == []
@@ -285,7 +285,7 @@ def test_a_free_repair_sends_only_the_item_slot():
 
 
 def test_repair_all_skips_empty_slots_and_charges_nothing_for_them():  # regression 8.44 / 5.4.3
-    assert ITEMS[-1]["repair_cost"] > 0 and ITEMS.index(ITEMS[-1]) == IRON_SWORD  # what an empty slot once cost
+    assert ITEMS[-1]["repair_cost"] > 0  # what an empty slot once cost
     runtime, me = setup(inventory(s6=(GOLD, 500, 0)))
     effects = run(shops.handle_repair, runtime)
     assert types(received(effects, ME)) == [100]

@@ -1,9 +1,17 @@
 # The "attack" script: what happens when a player attacks (the client's type 7).
 #
 # The target is always what stands on the tile the attacker faces (the
-# client's target fields are not trusted). With a bow in the weapon slot the
-# player shoots an arrow from his bag; otherwise he swings his weapon (or his
-# fists). Every hit and every shot wears the weapon by one use; at 0 it breaks.
+# client's target fields are not trusted). What the weapon in the weapon slot
+# is decides the attack:
+# * a staff (its item data names a "spell": the id of a spell item, type 7)
+#   casts that spell for the spell's "mp_cost": a spell with a tile_range
+#   flies as a projectile (the "projectile" script deals its damage), one
+#   with "heal_hp" heals the player in front, or the caster himself;
+# * a bow (a weapon with a tile_range) shoots an arrow from the bag;
+# * anything else swings the weapon (or the fists).
+# Every hit, shot and spell wears the weapon by one use; at 0 it breaks.
+# handleAttack has no default behaviour to override, so its return value does
+# not matter; it returns 0 all the same.
 import game
 import random
 import time
@@ -13,13 +21,18 @@ BAG_SLOTS = range(6, 30)
 ATTACK_EVERY_MS = 800  # one attack at most this often, however fast the client sends them
 COMBAT = 4  # the chat channel of combat notices
 RED = '#ff0000'
+SPELL_TYPE = 7  # items.json: a spell (Arcane Bolt, Mending Light), named by a staff's data "spell"
+STEPS = {0: (0, 1), 1: (-1, 0), 2: (1, 0), 3: (0, -1)}  # dir -> (dx, dy), PROTOCOL 0.3
 
 
 def handleAttack(playerID, target_type, target_id, attacking):
     if game.getPlayerHP(playerID) <= 0 or not ready(playerID):
         return 0
     weapon = game.getInventorySlotItemID(playerID, WEAPON_SLOT)
-    if weapon > -1 and game.getItemRange(weapon) > 0:
+    spell = spell_of(weapon)
+    if spell > -1:
+        cast(playerID, weapon, spell)
+    elif weapon > -1 and game.getItemRange(weapon) > 0:
         shoot(playerID, weapon)
     else:
         swing(playerID, weapon)
@@ -77,6 +90,64 @@ def ammunition_slot(playerID):
         if item > -1 and game.getItemType(item) == 0 and game.getItemRange(item) > 0 \
                 and game.getInventorySlotAmount(playerID, slot) > 0:
             return slot
+    return -1
+
+
+def spell_of(weapon):
+    """The spell item a held staff casts, or -1 (no weapon, or not a staff)."""
+    if weapon < 0:
+        return -1
+    spell = game.getItemData(weapon, 'spell')
+    if whole(spell) == spell and game.getItemType(spell) == SPELL_TYPE:
+        return spell
+    return -1
+
+
+def cast(playerID, staff, spell):
+    """Pay the spell's mana and cast it; not enough mana: a notice, and nothing happens."""
+    cost = max(0, whole(game.getItemData(spell, 'mp_cost')))
+    if game.getPlayerMP(playerID) < cost:
+        notice(playerID, 'Not enough mana for ' + game.getItemName(spell) + ' (' + str(cost) + ' MP).')
+        return
+    if game.getItemRange(spell) > 0:
+        done = game.shootProjectile(1, playerID, game.getPlayerX(playerID), game.getPlayerY(playerID),
+                                    game.getPlayerDir(playerID), spell) > -1  # the hit is the "projectile" script's
+    else:
+        done = heal(playerID, spell)
+    if done:
+        game.reducePlayerMP(playerID, cost)
+        wear(playerID, staff)
+
+
+def heal(playerID, spell):
+    """Heal the living player in front, else the caster: the spell's heal_hp plus the caster's magic."""
+    target = player_in_front(playerID)
+    if target < 0:
+        target = playerID
+    if game.getPlayerHP(target) >= game.getPlayerMaxHP(target):
+        who = 'You are' if target == playerID else game.getPlayerName(target) + ' is'
+        notice(playerID, who + ' already at full health.')
+        return False
+    amount = max(0, whole(game.getItemData(spell, 'heal_hp'))) + max(0, game.getPlayerMag(playerID))
+    game.healPlayer(playerID, target, amount, '+' + str(amount))
+    return True
+
+
+def player_in_front(playerID):
+    """A living player on the tile the player faces, or -1."""
+    dx, dy = STEPS.get(game.getPlayerDir(playerID), (0, 0))
+    if dx == 0 and dy == 0:
+        return -1
+    for other in game.getPlayersInRange(game.getPlayerX(playerID) + dx, game.getPlayerY(playerID) + dy, 0):
+        if other != playerID and game.getPlayerHP(other) > 0:
+            return other
+    return -1
+
+
+def whole(value):
+    """An int from item data, or -1 for anything else (a missing field is None)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
     return -1
 
 
