@@ -5,14 +5,21 @@ from __future__ import annotations
 import json
 
 import pytest
+from brokertools import broker_view, heartbeat, hello
 
 from broker.node import Broker
-from cluster import config as cfg, wire
+from cluster import config as cfg
 from cluster.config import Config, ConfigError
 from cluster.counters import Histogram
-from cluster.link import BrokerLink, now_ms
-from edge.history import (MAX_FAILOVER_EVENTS, SAMPLE_FIELDS, History, IntervalHistogram, capacity,
-                          histogram_quantile)
+from cluster.link import now_ms
+from edge.history import (
+    MAX_FAILOVER_EVENTS,
+    SAMPLE_FIELDS,
+    History,
+    IntervalHistogram,
+    capacity,
+    histogram_quantile,
+)
 from edge.history_web import new_history
 from edge.status import Rates, status_view
 from workers.node import MapWorker
@@ -138,21 +145,6 @@ def test_the_p99_is_of_the_frames_routed_since_the_previous_sample():
 
 
 # --- a sample of a real view ------------------------------------------------------------------
-
-def hello(broker: Broker, role: str, name: str) -> None:
-    broker.handle_frame(name.encode(), wire.pack([[wire.HELLO, role, name, "host-a", 4242, f"{name}-1", {}]]))
-
-
-def heartbeat(broker: Broker, name: str, stats: dict) -> None:
-    link = BrokerLink(broker.nodes[name].role, name, 1000, 3, dict, lambda: dict(stats))
-    broker.handle_frame(name.encode(), wire.pack([[wire.HB, link.heartbeat_stats()]]))
-
-
-def broker_view(broker: Broker) -> dict:
-    broker.handle_frame(b"edge-1", wire.pack([[wire.STATUS]]))
-    reply = next(c for c in reversed(broker.outbox.by_peer[b"edge-1"]) if c[0] == wire.STATUS_REPLY)
-    return wire.unpack(wire.pack([reply]))[0][1]
-
 
 def edge_entry(view: dict, sessions: int, frames_out: int, at_ms: int) -> dict:
     own = next(node for node in view["nodes"] if node["name"] == "edge-1")

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import prometheus_client
 import pytest
+from brokertools import broker_view, heartbeat, hello, identity
 from prometheus_client.parser import text_string_to_metric_families
 
 from broker.node import Broker
 from cluster import wire
 from cluster.config import Config
 from cluster.counters import Histogram, count_type, payload_type
-from cluster.link import BrokerLink, now_ms
+from cluster.link import now_ms
 from edge import metrics
 from edge.status import Rates, status_view
 from workers.node import MapWorker
@@ -35,19 +36,6 @@ def documented() -> dict[str, dict]:
                           else {role.strip() for role in roles.split(",")}}
     assert len(rows) >= 20, "the README's metrics table was not found"
     return rows
-
-
-def identity(name: str) -> bytes:
-    return f"{name}#{name}-1".encode()  # a node's identity: its name and incarnation
-
-
-def hello(broker: Broker, role: str, name: str, state: dict | None = None) -> None:
-    command = [wire.HELLO, role, name, "host-a", 4242, f"{name}-1", state or {}]
-    broker.handle_frame(identity(name), wire.pack([command]))
-
-
-def heartbeat(broker: Broker, name: str, stats: dict) -> None:
-    broker.handle_frame(identity(name), wire.pack([[wire.HB, stats]]))
 
 
 def edge_stats() -> dict:
@@ -87,13 +75,9 @@ def view(storage) -> dict:
     storage.checkpoint_seconds.observe(0.004)
     for name, stats in ((route.owner, worker.stats()), (first_owner, MapWorker(config, first_owner).stats()),
                         ("storage", storage.stats()), ("edge-1", edge_stats())):
-        link = BrokerLink(broker.nodes[name].role, name, 1000, 3, dict, lambda stats=stats: dict(stats))
-        heartbeat(broker, name, link.heartbeat_stats())
+        heartbeat(broker, name, stats)
 
-    broker.handle_frame(identity("edge-1"), wire.pack([[wire.STATUS]]))  # an edge asks over its own link
-    replies = [c for c in broker.outbox.by_peer[b"edge-1"] if c[0] == wire.STATUS_REPLY]
-    assert len(replies) == 1
-    cluster_view = wire.unpack(wire.pack([replies[0]]))[0][1]  # as it travels
+    cluster_view = broker_view(broker)  # an edge asks over its own link
     own = next(node for node in cluster_view["nodes"] if node["name"] == "edge-1")
     return status_view(cluster_view, 120, own, Rates())
 
