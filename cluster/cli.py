@@ -74,13 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["bench"]:
-        from cluster import bench
-        return bench.main(argv[1:])
+        from cluster.bench import runner
+        return runner.main(argv[1:])
     if argv[:2] == ["world", "generate"]:
-        from cluster import worldgen
+        from cluster.bench import worldgen
         return worldgen.main(argv[2:])
     if argv[:1] == ["bench-storage"]:
-        from storage import bench as storage_bench
+        from cluster.bench import storage as storage_bench
         return storage_bench.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:

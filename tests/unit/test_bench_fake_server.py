@@ -27,8 +27,8 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application
 from tornado.websocket import WebSocketHandler
 
-from cluster import bench
-from cluster.bench_bot import BotIdentity, BotProtocolError, BotSession, Stage
+from cluster.bench import runner as bench
+from cluster.bench.session import BotIdentity, BotProtocolError, BotSession, Stage
 
 MAP_SIZE = 12
 NAME_PATTERN = re.compile(r"[A-Za-z0-9]{1,20}")

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from cluster.bench_bot import BenchBot, BenchShared, BotIdentity, ErrorKind
+from cluster.bench.session import BenchBot, BenchShared, BotIdentity, ErrorKind
 
 RAMP_POLL_S = 0.05
 # Relays of the last moves may still be in flight when the walking phase ends.
