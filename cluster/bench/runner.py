@@ -1,40 +1,42 @@
-"""``odyssey bench``: a load generator that plays many simulated clients at once.
+"""One bench process: bring its bots into the world, walk them, close them; ``run_bench`` is the async API.
 
-Every bot creates an account and a character (about ``--per-map`` bots share
-a start map), enters the world, then, once all bots are in game, takes one
-random step a second and chats now and then. The bench measures the moves
-sent, the 115 relays received and the move→relay latency, then closes every
-socket and stops by itself. Run as ``odyssey bench ...`` or
-``python -m cluster.bench ...``; ``run_bench`` is the async API for tests.
+A run has three phases. Ramp-up: bots are started at ``connect_rate`` and
+each creates an account and a character (about ``per_map`` bots share a
+start map) until every bot is in game or failed, or the ramp timeout.
+Walking: each bot takes a random step a second and chats now and then for
+``seconds``; moves, 115 relays and move→relay latencies are counted. Then a
+short drain for relays in flight, and every socket is closed.
 
-Only Tornado and the standard library are used, so it runs on any box that
-can reach the edge.
+Between the phases a ``Phases`` object decides what happens: in a single
+process (``run_bench``) it reads the server's ``/status.json`` before and
+after the walk; in a worker process of ``--processes N``
+(``cluster.bench.shards``) it reports to the coordinator and waits for its
+word, so all processes walk at the same time.
 """
 from __future__ import annotations
 
-import argparse
 import asyncio
-import dataclasses
-import json
 import math
+import os
 import random
 import secrets
 import string
-import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TextIO
+from dataclasses import dataclass
+from typing import Protocol, TextIO
 
-from cluster.bench.session import BenchBot, BenchShared, BotIdentity, ErrorKind
+from cluster.bench import cpu, transport
+from cluster.bench.bots import BenchShared, Bot, Walker, relays_expected
+from cluster.bench.measure import BenchCounters, ErrorKind
+from cluster.bench.progress import ProgressReporter, snapshot
+from cluster.bench.report import BenchResult, RunFacts, build_result
+from cluster.bench.session import BotIdentity
 
 RAMP_POLL_S = 0.05
 # Relays of the last moves may still be in flight when the walking phase ends.
 DRAIN_S = 1.0
-# Tornado aborts an unanswered close handshake after 5 s.
+# An unanswered close handshake is given up after this.
 CLOSE_TIMEOUT_S = 6.0
-PROGRESS_TTY_INTERVAL_S = 0.25
-PROGRESS_LOG_INTERVAL_S = 1.0
 RUN_TAG_LENGTH = 6
 
 
@@ -52,127 +54,56 @@ class BenchOptions:
     seed: int | None = None
     json: bool = False
     run_tag: str | None = None  # None = a fresh random tag, so reruns never clash
+    processes: int = 1  # bench worker processes, each with its share of the bots (whole maps)
+    client: str = transport.default_backend()  # "picows" or "tornado"
+    status_url: str | None = None  # None = derived from url; "" = do not read the server's CPU
+
+
+def new_run_tag() -> str:
+    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(RUN_TAG_LENGTH))
+
+
+def resolved_status_url(options: BenchOptions) -> str | None:
+    if options.status_url is None:
+        return cpu.status_url_for(options.url)
+    return options.status_url or None
+
+
+def new_shared(options: BenchOptions, indices: list[int]) -> BenchShared:
+    """The state the bots ``indices`` share; a seeded run gives each process its own stream."""
+    seed = None if options.seed is None else options.seed * 1009 + (indices[0] if indices else 0)
+    return BenchShared(options.url, options.per_map, options.chat_every, random.Random(seed), options.client)
 
 
 @dataclass(slots=True)
-class BenchResult:
-    """What a bench run measured; ``to_dict`` is the ``--json`` output."""
+class ShardOutcome:
+    """What one bench process measured."""
 
-    url: str
-    run_tag: str
-    bots_requested: int
-    bots_in_game: int
-    start_maps: int
+    counters: BenchCounters
     ramp_seconds: float
     seconds_measured: float
-    moves_sent: int
-    moves_per_s: float
-    relays_received: int
-    relays_per_s: float
-    latency_samples: int
-    latency_p50_ms: float | None
-    latency_p99_ms: float | None
-    latency_max_ms: float | None
-    chats_sent: int
-    errors: int
-    connect_failures: int
-    protocol_errors: int
-    closed_connections: int
-    ramp_timeouts: int
-    error_samples: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+    cpu_seconds: float  # this process's CPU time over the walk
+    pid: int
 
 
-def _percentile_ms(ordered_s: list[float], fraction: float) -> float | None:
-    """Nearest-rank percentile of sorted seconds, in milliseconds."""
-    if not ordered_s:
-        return None
-    rank = max(1, math.ceil(fraction * len(ordered_s)))
-    return round(ordered_s[rank - 1] * 1000.0, 3)
+class Phases(Protocol):
+    """The bench's word between phases (see the module docstring)."""
+
+    async def ramped(self, shared: BenchShared) -> bool:
+        """The ramp is over: return once the walk may start (False: do not walk)."""
+
+    async def walked(self, shared: BenchShared) -> None:
+        """The walk is over: return once the bots may close."""
 
 
-class ProgressReporter:
-    """Prints a status line: rewritten in place on a terminal, one line a second otherwise."""
-
-    def __init__(self, stream: TextIO | None, shared: BenchShared, bots: int) -> None:
-        self._stream = stream
-        self._shared = shared
-        self._bots = bots
-        self._tty = bool(stream is not None and stream.isatty())
-        self._line_open = False
-        self._task: asyncio.Task[None] | None = None
-        self._describe: Callable[[], str] = str
-        self._last_line = ""
-
-    def start(self, describe: Callable[[], str]) -> None:
-        self.stop()
-        if self._stream is not None:
-            self._describe = describe
-            self._task = asyncio.create_task(self._loop(describe))
-
-    def stop(self) -> None:
-        """End the current phase's line, showing its final state."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
-            self._show(self._describe())
-        self._end_line()
-
-    def note(self, text: str) -> None:
-        if self._stream is not None:
-            self._end_line()
-            print(text, file=self._stream, flush=True)
-
-    def connecting_line(self) -> str:
-        counters = self._shared.counters
-        return f"connecting: {counters.in_game}/{self._bots} bots in game, {counters.error_total} errors"
-
-    def walking_line(self) -> str:
-        shared, counters = self._shared, self._shared.counters
-        elapsed = max(1e-9, min(time.perf_counter(), shared.walk_end_at) - shared.walk_start_at)
-        total = shared.walk_end_at - shared.walk_start_at
-        return (
-            f"walking: {elapsed:.0f}/{total:.0f} s, {counters.moves_sent / elapsed:.0f} moves/s, "
-            f"{counters.relays_received / elapsed:.0f} relays/s, {counters.error_total} errors"
-        )
-
-    async def _loop(self, describe: Callable[[], str]) -> None:
-        interval = PROGRESS_TTY_INTERVAL_S if self._tty else PROGRESS_LOG_INTERVAL_S
-        while True:
-            self._show(describe())
-            await asyncio.sleep(interval)
-
-    def _show(self, line: str) -> None:
-        assert self._stream is not None
-        if self._tty:
-            self._stream.write("\r" + line + "\x1b[K")
-            self._line_open = True
-        elif line != self._last_line:
-            self._stream.write(line + "\n")
-        self._last_line = line
-        self._stream.flush()
-
-    def _end_line(self) -> None:
-        if self._line_open and self._stream is not None:
-            self._stream.write("\n")
-            self._stream.flush()
-        self._line_open = False
-
-
-async def run_bench(options: BenchOptions, progress: TextIO | None = None) -> BenchResult:
-    """Run one bench against ``options.url``; progress lines go to ``progress`` if given."""
-    run_tag = options.run_tag or "".join(
-        secrets.choice(string.ascii_lowercase + string.digits) for _ in range(RUN_TAG_LENGTH)
-    )
-    shared = BenchShared(options.url, options.per_map, options.chat_every, random.Random(options.seed))
-    reporter = ProgressReporter(progress, shared, options.bots)
-    bots = [BenchBot(BotIdentity.for_bot(run_tag, index), shared) for index in range(options.bots)]
+async def run_shard(options: BenchOptions, run_tag: str, indices: list[int], phases: Phases,
+                    shared: BenchShared | None = None) -> ShardOutcome:
+    """Play the bots ``indices`` of a run through its phases."""
+    shared = shared or new_shared(options, indices)
+    bots = [Bot(BotIdentity.for_bot(run_tag, index), shared) for index in indices]
     tasks: list[asyncio.Task[None]] = []
     ramp_started = time.perf_counter()
-    ramp_seconds = seconds_measured = 0.0
-    reporter.start(reporter.connecting_line)
+    ramp_seconds = seconds_measured = cpu_seconds = 0.0
     spawner = asyncio.create_task(_start_bots(bots, tasks, options.connect_rate))
     try:
         await _wait_for_ramp(shared, bots, spawner, options.ramp_timeout)
@@ -181,24 +112,88 @@ async def run_bench(options: BenchOptions, progress: TextIO | None = None) -> Be
         for bot in bots:
             if not bot.in_game and not bot.failed:
                 bot.give_up(ErrorKind.RAMP_TIMEOUT, f"not in game after {options.ramp_timeout:g} s")
-        reporter.stop()
-        _note_start_maps(reporter, shared, options)
-        if shared.counters.in_game:
+        if await phases.ramped(shared):
+            cpu_before = time.process_time()
             shared.start_walking(options.seconds)
-            reporter.start(reporter.walking_line)
-            await asyncio.sleep(options.seconds)
+            await Walker(shared, bots).run()
+            await asyncio.sleep(max(0.0, shared.walk_end_at - time.perf_counter()))
+            cpu_seconds = time.process_time() - cpu_before
             seconds_measured = shared.walk_end_at - shared.walk_start_at
+            await phases.walked(shared)
             await asyncio.sleep(DRAIN_S)
     finally:
         shared.measuring = False
         shared.stopping = True
-        reporter.stop()
         spawner.cancel()
         await _close_all(bots, tasks)
-    return _result(options, run_tag, shared, ramp_seconds, seconds_measured)
+    counters = shared.counters
+    counters.bounces = sum(bot.session.bounces for bot in bots)
+    counters.relays_expected = relays_expected(bots)
+    return ShardOutcome(counters, ramp_seconds, seconds_measured, cpu_seconds, os.getpid())
 
 
-async def _start_bots(bots: list[BenchBot], tasks: list[asyncio.Task[None]], connect_rate: float) -> None:
+class LocalPhases:
+    """One bench process: progress lines, and the server's CPU read around the walk."""
+
+    def __init__(self, options: BenchOptions, reporter: ProgressReporter) -> None:
+        self.options = options
+        self.reporter = reporter
+        self.status_url = resolved_status_url(options)
+        self.before: dict | None = None
+        self.after: dict | None = None
+        self.status_error: str | None = None
+
+    async def ramped(self, shared: BenchShared) -> bool:
+        self.reporter.stop()
+        note = start_maps_note(self.options, shared.counters.profession_count)
+        if note:
+            self.reporter.note(note)
+        if not shared.counters.in_game:
+            return False
+        if self.status_url:
+            self.before, self.status_error = await asyncio.to_thread(cpu.try_fetch_status, self.status_url)
+        self.reporter.start("walking", lambda: snapshot(shared))
+        return True
+
+    async def walked(self, shared: BenchShared) -> None:
+        if self.status_url and self.before is not None:
+            self.after, self.status_error = await asyncio.to_thread(cpu.try_fetch_status, self.status_url)
+        self.reporter.stop()
+
+
+async def run_bench(options: BenchOptions, progress: TextIO | None = None) -> BenchResult:
+    """Run one bench against ``options.url`` in this process; progress lines go to ``progress`` if given."""
+    run_tag = options.run_tag or new_run_tag()
+    rng = random.Random(options.seed)
+    shared = BenchShared(options.url, options.per_map, options.chat_every, rng, options.client)
+    reporter = ProgressReporter(progress, options.bots)
+    phases = LocalPhases(options, reporter)
+    reporter.start("connecting", lambda: snapshot(shared))
+    try:
+        outcome = await run_shard(options, run_tag, list(range(options.bots)), phases, shared)
+    finally:
+        reporter.stop()
+    facts = RunFacts(
+        url=options.url, run_tag=run_tag, bots_requested=options.bots, per_map=options.per_map,
+        client=transport.describe(options.client), processes=1, ramp_seconds=outcome.ramp_seconds,
+        seconds_measured=outcome.seconds_measured, status_url=phases.status_url, status_error=phases.status_error,
+        bench_cpu=[cpu.bench_process("bench", outcome.pid, outcome.cpu_seconds, outcome.seconds_measured)]
+        if outcome.seconds_measured > 0 else [])
+    if phases.before is not None and phases.after is not None:
+        facts.server_cpu = cpu.node_cpu(phases.before, phases.after)
+    return build_result(facts, outcome.counters)
+
+
+def start_maps_note(options: BenchOptions, professions: int) -> str | None:
+    wanted = math.ceil(options.bots / options.per_map)
+    if 0 < professions < wanted:
+        return (f"note: the world has {professions} professions, so bots are spread over only "
+                f"{professions} start maps (wanted {wanted}; generate a bigger world with "
+                "`odyssey world generate --maps N`)")
+    return None
+
+
+async def _start_bots(bots: list[Bot], tasks: list[asyncio.Task[None]], connect_rate: float) -> None:
     started_at = time.perf_counter()
     for count, bot in enumerate(bots):
         delay = started_at + count / connect_rate - time.perf_counter()
@@ -207,9 +202,8 @@ async def _start_bots(bots: list[BenchBot], tasks: list[asyncio.Task[None]], con
         tasks.append(asyncio.create_task(bot.run()))
 
 
-async def _wait_for_ramp(
-    shared: BenchShared, bots: list[BenchBot], spawner: asyncio.Task[None], ramp_timeout: float
-) -> None:
+async def _wait_for_ramp(shared: BenchShared, bots: list[Bot], spawner: asyncio.Task[None],
+                         ramp_timeout: float) -> None:
     """Return once every bot is in game or failed, or at the ramp timeout."""
     deadline = time.perf_counter() + ramp_timeout
     counters = shared.counters
@@ -221,18 +215,7 @@ async def _wait_for_ramp(
         await asyncio.sleep(RAMP_POLL_S)
 
 
-def _note_start_maps(reporter: ProgressReporter, shared: BenchShared, options: BenchOptions) -> None:
-    wanted = math.ceil(options.bots / options.per_map)
-    professions = shared.counters.profession_count
-    if 0 < professions < wanted:
-        reporter.note(
-            f"note: the world has {professions} professions, so bots are spread over only "
-            f"{professions} start maps (wanted {wanted}; generate a bigger world with "
-            "`odyssey world generate --maps N`)"
-        )
-
-
-async def _close_all(bots: list[BenchBot], tasks: list[asyncio.Task[None]]) -> None:
+async def _close_all(bots: list[Bot], tasks: list[asyncio.Task[None]]) -> None:
     for bot in bots:
         bot.close()
     if tasks:
@@ -240,119 +223,3 @@ async def _close_all(bots: list[BenchBot], tasks: list[asyncio.Task[None]]) -> N
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-
-
-def _result(
-    options: BenchOptions, run_tag: str, shared: BenchShared, ramp_seconds: float, seconds_measured: float
-) -> BenchResult:
-    counters = shared.counters
-    latencies = sorted(counters.latencies_s)
-    per_second = 1.0 / seconds_measured if seconds_measured > 0 else 0.0
-    return BenchResult(
-        url=options.url,
-        run_tag=run_tag,
-        bots_requested=options.bots,
-        bots_in_game=counters.in_game,
-        start_maps=min(counters.profession_count, math.ceil(options.bots / options.per_map)),
-        ramp_seconds=round(ramp_seconds, 3),
-        seconds_measured=round(seconds_measured, 3),
-        moves_sent=counters.moves_sent,
-        moves_per_s=round(counters.moves_sent * per_second, 1),
-        relays_received=counters.relays_received,
-        relays_per_s=round(counters.relays_received * per_second, 1),
-        latency_samples=len(latencies),
-        latency_p50_ms=_percentile_ms(latencies, 0.50),
-        latency_p99_ms=_percentile_ms(latencies, 0.99),
-        latency_max_ms=_percentile_ms(latencies, 1.0),
-        chats_sent=counters.chats_sent,
-        errors=counters.error_total,
-        connect_failures=counters.errors[ErrorKind.CONNECT],
-        protocol_errors=counters.errors[ErrorKind.PROTOCOL],
-        closed_connections=counters.errors[ErrorKind.CLOSED],
-        ramp_timeouts=counters.errors[ErrorKind.RAMP_TIMEOUT],
-        error_samples=list(counters.error_samples),
-    )
-
-
-def format_result(result: BenchResult) -> str:
-    """The human-readable report printed at the end of a run."""
-
-    def ms(value: float | None) -> str:
-        return "-" if value is None else f"{value:.1f} ms"
-
-    lines = [
-        f"bench {result.url} (run {result.run_tag})",
-        f"  bots in game:        {result.bots_in_game}/{result.bots_requested} "
-        f"on {result.start_maps} start maps (ramp-up {result.ramp_seconds:.1f} s)",
-        f"  seconds measured:    {result.seconds_measured:.1f}",
-        f"  moves sent:          {result.moves_sent} ({result.moves_per_s:.1f}/s)",
-        f"  115 relays received: {result.relays_received} ({result.relays_per_s:.1f}/s)",
-        f"  move->relay latency: p50 {ms(result.latency_p50_ms)}, p99 {ms(result.latency_p99_ms)}, "
-        f"max {ms(result.latency_max_ms)} ({result.latency_samples} samples)",
-        f"  chats sent:          {result.chats_sent}",
-        f"  errors:              {result.errors} (connect failures {result.connect_failures}, "
-        f"protocol errors {result.protocol_errors}, closed connections {result.closed_connections}, "
-        f"ramp timeouts {result.ramp_timeouts})",
-    ]
-    lines += [f"    {sample}" for sample in result.error_samples]
-    return "\n".join(lines)
-
-
-def positive(kind: type) -> Callable[[str], int | float]:
-    """An argparse type: a number of ``kind`` above zero (shared by the bench commands)."""
-    def parse(text: str) -> int | float:
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-        return value
-
-    return parse
-
-
-def parse_args(argv: list[str] | None = None) -> BenchOptions:
-    """Command-line options of ``odyssey bench`` as a ``BenchOptions``."""
-    defaults = BenchOptions()
-    parser = argparse.ArgumentParser(prog="odyssey bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", default=defaults.url, help="edge websocket URL (default %(default)s)")
-    parser.add_argument("--bots", type=positive(int), default=defaults.bots, help="bots (default %(default)s)")
-    parser.add_argument(
-        "--per-map", type=positive(int), default=defaults.per_map, help="bots per start map (default %(default)s)"
-    )
-    parser.add_argument(
-        "--seconds", type=positive(float), default=defaults.seconds, help="measured walking time (default %(default)s)"
-    )
-    parser.add_argument(
-        "--connect-rate", type=positive(float), default=defaults.connect_rate,
-        help="bots started per second during ramp-up (default %(default)s)",
-    )
-    parser.add_argument(
-        "--chat-every", type=float, default=defaults.chat_every,
-        help="mean seconds between a bot's chat lines, 0 = never (default %(default)s)",
-    )
-    parser.add_argument(
-        "--ramp-timeout", type=positive(float), default=defaults.ramp_timeout,
-        help="seconds to wait for every bot to be in game (default %(default)s)",
-    )
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed for steps and chat timing")
-    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    args = parser.parse_args(argv)
-    return BenchOptions(
-        url=args.url, bots=args.bots, per_map=args.per_map, seconds=args.seconds, connect_rate=args.connect_rate,
-        chat_every=args.chat_every, ramp_timeout=args.ramp_timeout, seed=args.seed, json=args.json,
-    )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``odyssey bench``: 0 if the run had no errors, 1 otherwise."""
-    options = parse_args(argv)
-    progress = sys.stderr if options.json else sys.stdout  # keep --json stdout parseable
-    try:
-        result = asyncio.run(run_bench(options, progress=progress))
-    except KeyboardInterrupt:
-        return 130
-    print(json.dumps(result.to_dict()) if options.json else format_result(result), flush=True)
-    return 0 if result.errors == 0 else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

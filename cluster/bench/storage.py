@@ -29,7 +29,7 @@ import argparse
 import json
 import sys
 
-from cluster.bench.runner import positive
+from cluster.bench.command import positive
 from cluster.bench.storage_load import StorageBenchOptions, StorageBenchResult, run_storage_bench
 
 __all__ = ["StorageBenchOptions", "StorageBenchResult", "run_storage_bench", "main"]

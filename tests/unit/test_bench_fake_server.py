@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application
-from tornado.websocket import WebSocketHandler
+from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
+from cluster.bench import command as bench_command
 from cluster.bench import runner as bench
 from cluster.bench.session import BotIdentity, BotProtocolError, BotSession, Stage
 
@@ -77,7 +78,10 @@ class FakeClient(WebSocketHandler):
         self.world.clients.add(self)
 
     def send(self, msg: dict) -> None:
-        self.write_message(json.dumps(msg, separators=(",", ":")))
+        try:
+            self.write_message(json.dumps(msg, separators=(",", ":")))
+        except WebSocketClosedError:
+            pass  # bots leave together: a 111 may go to one that has just gone
 
     def spawn(self) -> dict:
         return {"type": 110, "player_id": self.player_id, "name": self.player["name"], "pos": dict(self.player["pos"])}
@@ -242,7 +246,7 @@ def test_refused_character_names_are_protocol_errors() -> None:
 def test_main_reports_connect_failures_as_json_with_exit_code_1(capsys) -> None:
     with fake_edge(FakeWorld()) as url:
         pass  # the port is closed again: nothing listens there now
-    code = bench.main(["--url", url, "--bots", "2", "--seconds", "1", "--ramp-timeout", "5", "--json"])
+    code = bench_command.main(["--url", url, "--bots", "2", "--seconds", "1", "--ramp-timeout", "5", "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 1
     assert report["connect_failures"] == 2 and report["bots_in_game"] == 0
@@ -250,7 +254,7 @@ def test_main_reports_connect_failures_as_json_with_exit_code_1(capsys) -> None:
 
 def test_main_text_report_and_exit_code_0(capsys) -> None:
     with fake_edge(FakeWorld()) as url:
-        code = bench.main(["--url", url, "--bots", "3", "--per-map", "1", "--seconds", "1", "--chat-every", "0"])
+        code = bench_command.main(["--url", url, "--bots", "3", "--per-map", "1", "--seconds", "1", "--chat-every", "0"])
     out = capsys.readouterr().out
     assert code == 0
     assert "bots in game:        3/3" in out and "errors:              0" in out
