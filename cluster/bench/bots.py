@@ -58,7 +58,7 @@ class BenchShared:
 class Bot:
     """One simulated player: its protocol session and its websocket."""
 
-    __slots__ = ("session", "failed", "moves", "busy_retries", "_shared", "_conn", "_closed")
+    __slots__ = ("_closed", "_conn", "_shared", "busy_retries", "failed", "moves", "session")
 
     def __init__(self, identity: BotIdentity, shared: BenchShared) -> None:
         self.session = BotSession(identity, shared.per_map)

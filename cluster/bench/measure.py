@@ -32,7 +32,7 @@ class ErrorKind(str, enum.Enum):
 class LatencyHistogram:
     """Counts of latencies at 1 µs resolution (1 ms above 100 ms), mergeable across processes."""
 
-    __slots__ = ("counts", "total", "max_s")
+    __slots__ = ("counts", "max_s", "total")
 
     def __init__(self) -> None:
         self.counts: dict[int, int] = {}
@@ -46,7 +46,7 @@ class LatencyHistogram:
         counts = self.counts
         counts[micros] = counts.get(micros, 0) + 1
         self.total += 1
-        if seconds > self.max_s:
+        if seconds > self.max_s:  # noqa: PLR1730 (hot path: cheaper than max())
             self.max_s = seconds
 
     def merge(self, other: LatencyHistogram) -> None:

@@ -75,8 +75,19 @@ def walkable_grid(tiles: Any) -> bytes:
 class BotSession:
     """Sans-I/O protocol state of one bot: server messages in, client messages out."""
 
-    __slots__ = ("identity", "per_map", "stage", "profession_count", "player_id", "map_id", "x", "y", "bounces",
-                 "stepped", "_walkable")
+    __slots__ = (
+        "_walkable",
+        "bounces",
+        "identity",
+        "map_id",
+        "per_map",
+        "player_id",
+        "profession_count",
+        "stage",
+        "stepped",
+        "x",
+        "y",
+    )
 
     def __init__(self, identity: BotIdentity, per_map: int) -> None:
         self.identity = identity

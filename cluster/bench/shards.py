@@ -25,8 +25,7 @@ from cluster.bench.bots import BUSY_BACKOFF_S, CONNECT_TIMEOUT_S, BenchShared
 from cluster.bench.measure import BenchCounters
 from cluster.bench.progress import ProgressPrinter, add_snapshots, progress_line, snapshot
 from cluster.bench.report import BenchResult, RunFacts, build_result
-from cluster.bench.runner import (BenchOptions, new_run_tag, new_shared, resolved_status_url, run_shard,
-                                  start_maps_note)
+from cluster.bench.runner import BenchOptions, new_run_tag, new_shared, resolved_status_url, run_shard, start_maps_note
 from cluster.bench.session import PROFESSIONS, WINDOW, BotIdentity, BotSession
 
 SNAPSHOT_INTERVAL_S = 0.5

@@ -32,7 +32,7 @@ import sys
 from cluster.bench.command import positive
 from cluster.bench.storage_load import StorageBenchOptions, StorageBenchResult, run_storage_bench
 
-__all__ = ["StorageBenchOptions", "StorageBenchResult", "run_storage_bench", "main"]
+__all__ = ["StorageBenchOptions", "StorageBenchResult", "main", "run_storage_bench"]
 
 
 def format_result(result: StorageBenchResult) -> str:
