@@ -79,7 +79,7 @@ class Bot:
         try:
             self._conn = await transport.connect(shared.backend, shared.url, self, CONNECT_TIMEOUT_S, shared.tls)
         except Exception as exc:  # DNS, refused, timeout, HTTP error: all mean "could not connect"
-            self._fail(ErrorKind.CONNECT, f"{type(exc).__name__}: {exc}")
+            self._fail(ErrorKind.CONNECT, f"{type(exc).__name__}: {exc or f'no answer in {CONNECT_TIMEOUT_S:g} s'}")
             return
         if self.failed or shared.stopping:
             self.close()
