@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("bench", help="websocket load test (see odyssey bench --help)", add_help=False)
     commands.add_parser("bench-storage", help="storage checkpoint benchmark (see --help)", add_help=False)
+    commands.add_parser("bench-suite", help="start a bench cluster, run 1,000-3,000 bots, one table (see --help)",
+                        add_help=False)
     world = commands.add_parser("world", help="world files")
     world_commands = world.add_subparsers(dest="world_command", required=True)
     world_commands.add_parser("generate", help="generate a bench world (see --help)", add_help=False)
@@ -88,13 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["bench"]:
-        from cluster import bench
-        return bench.main(argv[1:])
+        from cluster.bench import command
+        return command.main(argv[1:])
+    if argv[:1] == ["bench-suite"]:
+        from cluster.bench import suite
+        return suite.main(argv[1:])
     if argv[:2] == ["world", "generate"]:
-        from cluster import worldgen
+        from cluster.bench import worldgen
         return worldgen.main(argv[2:])
     if argv[:1] == ["bench-storage"]:
-        from storage import bench as storage_bench
+        from cluster.bench import storage as storage_bench
         return storage_bench.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from cluster import worldgen
+from cluster.bench import worldgen
 from cluster.records import MAP_SIZE, RESOURCE_NAMES
 from cluster.tiles import player_may_enter
 from storage.worldcheck import validate_world

@@ -25,10 +25,11 @@ import sys
 
 from cluster import records
 from cluster.records import MAP_SIZE
+from storage.world import STARTER_WORLD
 from storage.worldcheck import validate_world
 from storage.worldfiles import read_scripts, read_world, write_scripts, write_world
 
-STARTER_WORLD_DIR = pathlib.Path(__file__).resolve().parent.parent / "storage" / "starter_world"
+STARTER_WORLD_DIR = STARTER_WORLD
 GROUND_GRASS = 1
 WALL_DECORATION = 11  # a tree (layer 1; opaque to the server)
 START_X, START_Y = 5, 5

@@ -1,6 +1,6 @@
 """The load behind ``odyssey bench-storage``: a real Storage on a real LMDB, driven like its loop.
 
-See ``storage.bench`` for what is measured and how to run it.
+See ``cluster.bench.storage`` for what is measured and how to run it.
 """
 from __future__ import annotations
 

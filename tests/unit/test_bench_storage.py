@@ -1,10 +1,12 @@
-"""storage.bench: a short run on a real storage worker and LMDB, and what it wrote reads back."""
+"""cluster.bench.storage (odyssey bench-storage): a short run on a real storage worker and LMDB, and what it wrote reads back."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from storage import bench, bench_load, db
+from cluster.bench import storage as bench
+from cluster.bench import storage_load as bench_load
+from storage import db
 
 
 def test_a_short_paced_run_is_sane_and_its_records_read_back(tmp_path):

@@ -19,7 +19,7 @@ once by the next, which then carries the backlog.
 per turn and turns run back to back, so the result is the capacity for
 transactions of that shape (about players x rate x turn-ms writes each).
 
-Run as ``odyssey bench-storage ...`` or ``python -m storage.bench ...``;
+Run as ``odyssey bench-storage ...`` or ``python -m cluster.bench.storage ...``;
 ``run_storage_bench`` is the API, ``StorageBench`` keeps the store open for
 tests that read the written records back.
 """
@@ -29,10 +29,10 @@ import argparse
 import json
 import sys
 
-from cluster.bench import positive
-from storage.bench_load import StorageBenchOptions, StorageBenchResult, run_storage_bench
+from cluster.bench.command import positive
+from cluster.bench.storage_load import StorageBenchOptions, StorageBenchResult, run_storage_bench
 
-__all__ = ["StorageBenchOptions", "StorageBenchResult", "run_storage_bench", "main"]
+__all__ = ["StorageBenchOptions", "StorageBenchResult", "main", "run_storage_bench"]
 
 
 def format_result(result: StorageBenchResult) -> str:
