@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import ssl
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass
 
 STATUS_TIMEOUT_S = 5.0
+AFTER_PATIENCE_S = 5.0  # how long the second read waits for every node to report a newer sample
 # A bench process above this share of one core may be what limits the run.
 BENCH_BUSY_PERCENT = 80.0
 
@@ -42,12 +44,26 @@ def fetch_status(url: str, timeout_s: float = STATUS_TIMEOUT_S) -> dict:
     return view
 
 
-def try_fetch_status(url: str) -> tuple[dict | None, str | None]:
-    """(view, None), or (None, why not)."""
-    try:
-        return fetch_status(url), None
-    except (OSError, ValueError, urllib.error.URLError) as exc:
-        return None, f"{url}: {type(exc).__name__}: {exc}"
+def try_fetch_status(url: str, after: dict | None = None, patience_s: float = AFTER_PATIENCE_S
+                     ) -> tuple[dict | None, str | None]:
+    """(view, None), or (None, why not). Given the view of the walk's start (``after``), fetch again for a
+    while until every node of it has reported a newer sample (the edge caches the view, and nodes report
+    once per heartbeat), so each node's CPU is measured over the walk."""
+    deadline = time.monotonic() + patience_s
+    while True:
+        try:
+            view = fetch_status(url)
+        except (OSError, ValueError, urllib.error.URLError) as exc:
+            return None, f"{url}: {type(exc).__name__}: {exc}"
+        if after is None or time.monotonic() >= deadline or _all_newer(after, view):
+            return view, None
+        time.sleep(0.2)
+
+
+def _all_newer(before: dict, after: dict) -> bool:
+    old, new = _samples(before), _samples(after)
+    return all(name in new and ((new[name].get("stats") or {}).get("at_ms") or 0)
+               > ((node.get("stats") or {}).get("at_ms") or 0) for name, node in old.items())
 
 
 @dataclass(slots=True)

@@ -157,7 +157,7 @@ class LocalPhases:
 
     async def walked(self, shared: BenchShared) -> None:
         if self.status_url and self.before is not None:
-            self.after, self.status_error = await asyncio.to_thread(cpu.try_fetch_status, self.status_url)
+            self.after, self.status_error = await asyncio.to_thread(cpu.try_fetch_status, self.status_url, self.before)
         self.reporter.stop()
 
 

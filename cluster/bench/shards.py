@@ -220,7 +220,7 @@ def run_processes(options: BenchOptions, progress: TextIO | None = None) -> Benc
             coordinator_cpu = time.process_time() - cpu_before
             printer.end_line()
             if before is not None:
-                after, status_error = cpu.try_fetch_status(status_url)
+                after, status_error = cpu.try_fetch_status(status_url, before)
             workers.tell("close")
         workers.until_all("result", lambda: None)
     finally:
