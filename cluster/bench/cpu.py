@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import asdict, dataclass
 
 STATUS_TIMEOUT_S = 5.0
-AFTER_PATIENCE_S = 5.0  # how long the second read waits for every node to report a newer sample
+AFTER_PATIENCE_S = 3.0  # how long the second read waits for every node to report a newer sample
 # A bench process above this share of one core may be what limits the run.
 BENCH_BUSY_PERCENT = 80.0
 

@@ -53,7 +53,9 @@ def test_a_run_reports_server_cpu_per_node_from_status_json_and_its_own_cpu() ->
         options = BenchOptions(url=url, bots=4, per_map=2, seconds=1.5, connect_rate=100.0, chat_every=0,
                                ramp_timeout=10.0)
         result = asyncio.run(run_bench(options))
-    assert world.status_served == 2  # once before the walk, once after
+    # Once before the walk, then after it until every node has a newer sample (edge-1 never does here,
+    # so the bench reads again until its patience runs out, then reports edge-1 as "no new sample").
+    assert world.status_served >= 2
     assert result.status_url == cpu.status_url_for(url) and result.status_error is None
     assert [(entry["name"], entry["cpu_percent"]) for entry in result.server_cpu] == [
         ("broker", 25.0), ("edge-1", None), ("map-1", 50.0), ("map-2", None), ("storage", None)]
