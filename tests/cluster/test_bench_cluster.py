@@ -1,11 +1,17 @@
 """``odyssey bench`` against a real cluster: a small run whose report adds up."""
 from __future__ import annotations
 
+import json
+
+from harness import wait_for
+
 from cluster.bench import transport
 from cluster.bench.runner import BenchOptions, run_bench
 
 
 def test_a_small_bench_run_is_consistent_and_has_cpu_for_every_node(cluster):
+    # The edge caches the cluster view: wait until the view it serves lists every node.
+    wait_for(lambda: len(json.loads(cluster.http_get("/status.json"))["nodes"]) == 5, timeout=10)
     # The starter world's professions all start on map 0: the 20 bots share one map.
     options = BenchOptions(url=cluster.url(), bots=20, per_map=10, seconds=3.0, connect_rate=50.0,
                            chat_every=2.0, ramp_timeout=60.0, seed=1)
