@@ -15,6 +15,7 @@ import argparse
 import json
 import math
 import shutil
+import socket
 import signal
 import subprocess
 import sys
@@ -134,13 +135,19 @@ def format_table(results: list[BenchResult]) -> str:
     return "\n".join(lines)
 
 
+def free_port() -> int:
+    """A TCP port of loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def run_suite(args: argparse.Namespace, root: Path, progress: TextIO) -> list[BenchResult]:
     maps = math.ceil(max(args.bot_counts) / args.per_map)
     world = root / "world"
     print(f"suite: generating a world of {maps} maps with {args.npcs} NPCs each in {world}", file=progress, flush=True)
     if worldgen.main(["--maps", str(maps), "--npcs", str(args.npcs), str(world)]) != 0:
         raise RuntimeError("the world could not be generated")
-    from cluster.supervisor import free_port
     cluster = Cluster(root, world, args.workers, free_port())
     print(f"suite: starting odyssey up on {cluster.url} (log {cluster.log_path})", file=progress, flush=True)
     results: list[BenchResult] = []
