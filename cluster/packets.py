@@ -8,7 +8,13 @@ one into the bytes of a text frame. Map ids always go out as numbers
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+
+try:  # one fast, strict parser and encoder for every client frame; the standard library if absent
+    import orjson
+except ImportError:  # pragma: no cover - orjson has wheels for every platform we run on
+    orjson = None
 
 # --- client → server (PROTOCOL 2) -------------------------------------------
 CREATE_ACCOUNT = 0
@@ -77,9 +83,59 @@ SHOT_STEP_MS = 150  # 127 `speed` is always this (PROTOCOL 5.10)
 
 
 def encode(packet: dict[str, Any]) -> bytes:
-    """The UTF-8 JSON text of one frame; ValueError for what is not JSON (NaN, infinity, a lone
-    surrogate), which must never reach a client."""
+    """The UTF-8 JSON text of one frame. What is not JSON never reaches a client: a lone surrogate
+    (or a value of no JSON type) raises ValueError / TypeError; NaN and infinity raise with the
+    standard library and become null with orjson."""
+    if orjson is not None:
+        return orjson.dumps(packet, option=orjson.OPT_NON_STR_KEYS)
     return json.dumps(packet, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def decode(raw: bytes | str) -> Any:
+    """A client frame's JSON; ValueError unless it is strict JSON: no NaN or Infinity, no lone
+    surrogate, not nested deeper than the parser allows. orjson parses (and refuses) nearly every
+    frame; what it refuses is parsed again by ``decode_exact``. orjson reads an integer over 64
+    bits as a float: a caller to whom that matters parses such a frame again with ``decode_exact``."""
+    if orjson is not None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # the standard library decides, and says why
+    return decode_exact(raw)
+
+
+def decode_exact(raw: bytes | str) -> Any:
+    """``decode`` with the standard library: integers of any size stay integers."""
+    try:
+        value = json.loads(raw, parse_constant=_not_json)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if _SURROGATE_ESCAPE.search(raw if isinstance(raw, str) else raw.decode("utf-8", "replace")) \
+            and not _is_unicode(value):
+        raise ValueError("a lone surrogate")
+    return value
+
+
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
+# A JSON escape of a UTF-16 surrogate: the text may hold a lone one, which is not Unicode.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _is_unicode(value) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_is_unicode(key) and _is_unicode(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_is_unicode(item) for item in value)
+    return True
 
 
 def window(win: str, message: str = "") -> dict:

@@ -1,9 +1,15 @@
 """The edge: Tornado websockets in front, one DEALER to the broker behind.
 
-It checks each frame once (text, size, rate, a JSON object with an integer
-``type``), forwards ``(conn, type, raw)`` to the broker in one batch per loop
-turn, and writes what the broker sends back. A payload meant for many
-sockets is framed once and the same bytes are written to each stream.
+It checks each frame once (text, size, rate, strict JSON — ``packets.decode``
+— holding an object with an integer ``type``), forwards ``(conn, type, raw)``
+to the broker in one batch per loop turn, and writes what the broker sends
+back. A payload meant for many sockets is framed once; what one broker frame
+holds for a socket is joined and written in one ``send`` straight to its
+socket when nothing is queued before it (Tornado's stream takes the rest).
+
+The DEALER is a plain ZeroMQ socket read from the event loop's reader
+callback (its descriptor is edge-triggered: the callback drains it, and every
+send checks for what arrived meanwhile); the loop is uvloop's when installed.
 
 On the same port it serves the web client (``/play/``), the status page
 (``/status``, ``/status.json``, ``/status/history.json``: ``edge.history``),
@@ -17,7 +23,6 @@ import collections
 import json
 import logging
 import os
-import re
 import signal
 import ssl
 import time
@@ -29,8 +34,7 @@ import tornado.ioloop
 import tornado.web
 import tornado.websocket
 import zmq
-import zmq.asyncio
-from tornado.iostream import StreamClosedError
+from tornado.iostream import SSLIOStream, StreamClosedError
 
 from cluster import fabric, packets, wire
 from cluster.config import Config
@@ -48,8 +52,7 @@ log = logging.getLogger(__name__)
 
 MAX_TYPE = 2**31 - 1  # larger "types" are not packet types: the frame is malformed
 LOGIN_TYPES = (packets.CREATE_ACCOUNT, packets.LOGIN)  # each costs a password hash in storage
-# A JSON escape of a UTF-16 surrogate: the frame may hold a lone one, which is not Unicode text.
-SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+MAX_FRAMES_PER_TURN = 200  # broker frames handled before the websockets get a turn
 LAG_PROBE_MS = 100
 LAG_PROBES = 3
 STATIC = Path(__file__).resolve().parent / "static"  # the bundled web client and the status page
@@ -69,6 +72,8 @@ class GameSocket(tornado.websocket.WebSocketHandler):
         self.map_id: int | None = None
         self.char_key: list | None = None
         self.limiter = edge.new_limiter()
+        self.raw_socket = None  # the plain TCP socket, written directly when nothing is queued
+
 
     def check_origin(self, origin: str) -> bool:
         return True  # the game client may be served from anywhere on the LAN
@@ -76,6 +81,9 @@ class GameSocket(tornado.websocket.WebSocketHandler):
     def open(self) -> None:
         self.conn = self.edge.register(self)
         self.set_nodelay(True)
+        stream = self.ws_connection.stream
+        if not isinstance(stream, SSLIOStream):
+            self.raw_socket = stream.socket
 
     def on_message(self, message) -> None:
         edge = self.edge
@@ -89,14 +97,13 @@ class GameSocket(tornado.websocket.WebSocketHandler):
             self.reject("rate", "over the packet rate limit")
             return
         try:
-            packet = json.loads(message, parse_constant=_not_json)
-        except (ValueError, RecursionError):  # not JSON (NaN and Infinity included), or nested too deep
+            packet = packets.decode(message)
+        except ValueError:  # not strict JSON: NaN, Infinity, a lone surrogate, nested too deep
             self.reject("not_json", "a frame that is not JSON")
             return
-        if SURROGATE_ESCAPE.search(message) and not is_unicode(packet):
-            self.reject("not_unicode", "a frame with a lone surrogate")
-            return
         packet_type = packet.get("type") if isinstance(packet, dict) else None
+        if type(packet_type) is float:  # perhaps an integer over 64 bits (orjson): read it exactly
+            packet_type = packets.decode_exact(message).get("type")
         if not isinstance(packet_type, int) or isinstance(packet_type, bool):
             self.reject("no_type", "a frame without an integer type")
             return
@@ -122,34 +129,29 @@ class GameSocket(tornado.websocket.WebSocketHandler):
         self.edge.unregister(self)
 
     def write_frame(self, frame: bytes) -> bool:
-        """Write an already-framed text message to this socket's stream; False if it is closing."""
+        """Write already-framed messages to this socket; False if it is closing.
+
+        With nothing queued in the stream, the bytes go straight to the socket in one ``send``
+        (no future, no buffer); what the kernel does not take, and every write over TLS, goes
+        through the stream, which keeps the order and reports errors."""
         connection = self.ws_connection
         if connection is None or connection.is_closing():
             return False
+        stream = connection.stream
+        raw = self.raw_socket
+        if raw is not None and not stream.writing():
+            try:
+                sent = raw.send(frame)
+            except OSError:  # EAGAIN, or an error the stream will meet and report
+                sent = 0
+            if sent == len(frame):
+                return True
+            frame = frame[sent:]
         try:
-            connection.stream.write(frame)
+            stream.write(frame)
         except StreamClosedError:
             return False
         return True
-
-
-def _not_json(constant: str):
-    raise ValueError(f"{constant} is not JSON")
-
-
-def is_unicode(value) -> bool:
-    """No string in the parsed packet holds a lone surrogate (it could not be sent on as UTF-8)."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, dict):
-        return all(is_unicode(key) and is_unicode(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(is_unicode(item) for item in value)
-    return True
 
 
 class Health(tornado.web.RequestHandler):
@@ -210,8 +212,8 @@ class Edge:
         self.next_conn = int(time.time() * 1000) % 1_000_000_000 * 1000
         self.link = BrokerLink(wire.ROLE_EDGE, name, config.heartbeat.interval_ms,
                                config.heartbeat.liveness, self.announce, self.stats)
-        self.context = zmq.asyncio.Context()
-        self.dealer = fabric.node_dealer(config, self.link.identity, linger_ms=0, context=self.context)
+        self.dealer = fabric.node_dealer(config, self.link.identity, linger_ms=0)
+        self.pending: dict[int, bytes | list[bytes]] = {}  # conn → frames of this broker frame
         self.complain = RateLimitedLog(log)
         self.login_limits = AddressLimits(config.edge.login_rate_per_address, config.edge.login_burst_per_address)
         # How late the lag probe ran, its last few runs: the edge's overload, seen from inside.
@@ -288,47 +290,82 @@ class Edge:
     def flush(self) -> None:
         self.flush_scheduled = False
         frame = self.link.take_frame()
-        if frame is None:
-            return
-        # An asyncio socket reports a full queue on the returned future, not by raising.
-        sent = self.dealer.send(frame, zmq.NOBLOCK)
-        if sent.done() and sent.exception() is not None:
-            log.warning("could not send to the broker (%s); dropped a batch", sent.exception())
+        if frame is not None:
+            try:
+                self.dealer.send(frame, zmq.NOBLOCK)
+            except zmq.ZMQError as error:  # the broker's queue is full (or it is gone)
+                self.complain("send failed", "could not send to the broker (%s); dropped a batch", error)
+        # A send may consume the descriptor's edge: read what arrived meanwhile.
+        if self.dealer.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+            asyncio.get_running_loop().call_soon(self.on_readable)
 
     # --- broker → websockets ------------------------------------------------------
-    async def pump(self) -> None:
-        while True:
-            frame = await self.dealer.recv()
+    def on_readable(self) -> None:
+        """The DEALER's descriptor fired (or a send saw traffic): drain it, a turn's worth."""
+        for _ in range(MAX_FRAMES_PER_TURN):
             try:
-                commands = self.link.on_frame(frame)
-            except ValueError as error:
-                log.warning("bad frame from the broker: %s", error)
-                continue
-            for command in commands:
-                handler = self.handlers.get(command[0])
-                if handler is None:
-                    continue  # the link's own (HB, WHO)
-                try:
-                    handler(*command[1:])
-                except Exception:  # a bug costs one command, never the edge
-                    self.complain(f"{command[0]} failed", "%s from the broker failed", command[0], exc_info=True)
-            if self.link.pending:
-                self.flush()
+                frame = self.dealer.recv(zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            self.on_frame(frame)
+        else:
+            asyncio.get_running_loop().call_soon(self.on_readable)  # more waits: websockets first
+        if self.link.pending:
+            self.flush()
+
+    def on_frame(self, frame: bytes) -> None:
+        try:
+            commands = self.link.on_frame(frame)
+        except ValueError as error:
+            self.complain("bad frame", "bad frame from the broker: %s", error)
+            return
+        for command in commands:
+            handler = self.handlers.get(command[0])
+            if handler is None:
+                continue  # the link's own (HB, WHO)
+            try:
+                handler(*command[1:])
+            except Exception:  # a bug costs one command, never the edge
+                self.complain(f"{command[0]} failed", "%s from the broker failed", command[0], exc_info=True)
+        if self.pending:
+            self.write_pending()
 
     def on_out(self, conns: list[int], payload: bytes) -> None:
+        """Frame the payload once; it is written with the rest of this broker frame (write_pending)."""
         frame = text_frame(payload)
-        sockets = self.sockets
-        written = 0
+        pending = self.pending
         for conn in conns:
+            queued = pending.get(conn)
+            if queued is None:
+                pending[conn] = frame
+            elif type(queued) is list:
+                queued.append(frame)
+            else:
+                pending[conn] = [queued, frame]
+
+    def write_pending(self) -> None:
+        """One write per socket of everything the last broker frame held for it."""
+        pending, self.pending = self.pending, {}
+        sockets = self.sockets
+        frames = size = 0
+        for conn, data in pending.items():
             socket = sockets.get(conn)
-            if socket is not None and socket.write_frame(frame):
-                written += 1
-        self.frames_out += written
-        self.bytes_out += written * len(frame)
+            if socket is None:
+                continue
+            count = 1
+            if type(data) is list:
+                count, data = len(data), b"".join(data)
+            if socket.write_frame(data):
+                frames += count
+                size += len(data)
+        self.frames_out += frames
+        self.bytes_out += size
 
     def on_close(self, conn: int) -> None:
         socket = self.sockets.get(conn)
         if socket is not None:
+            if self.pending:
+                self.write_pending()  # what came before the close is sent before it
             socket.close()
 
     def on_bind(self, conn: int, pid: int, account_id: int) -> None:
@@ -368,11 +405,12 @@ class Edge:
         self.tick()
         ticker = tornado.ioloop.PeriodicCallback(self.tick, max(50, self.config.heartbeat.interval_ms // 4))
         ticker.start()
-        pump = asyncio.ensure_future(self.pump())
+        loop = asyncio.get_running_loop()
+        loop.add_reader(self.dealer.getsockopt(zmq.FD), self.on_readable)
+        self.on_readable()
         sampler = HistorySampler(self.history, self.status_view)
         sampler.start()
         stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             loop.add_signal_handler(signum, stop.set)
         await stop.wait()
@@ -387,7 +425,7 @@ class Edge:
         self.link.bye()
         self.flush()
         await asyncio.sleep(0.1)
-        pump.cancel()
+        loop.remove_reader(self.dealer.getsockopt(zmq.FD))
         self.dealer.close(0)
         self.lifeline.close()
 
@@ -411,4 +449,14 @@ def run(config: Config, name: str, port: int | None = None) -> None:
     entry = config.node("edge", name)
     port = port if port is not None else (entry.port or config.edge.port)
     tls = tls_context(config)
-    asyncio.run(Edge(config, name, config.edge.host, port).serve(tls))
+    with asyncio.Runner(loop_factory=new_event_loop()) as runner:
+        runner.run(Edge(config, name, config.edge.host, port).serve(tls))
+
+
+def new_event_loop():
+    """uvloop's loop factory where it is installed (a cheaper loop for thousands of sockets), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop has wheels for Linux and macOS
+        return None
+    return uvloop.new_event_loop
