@@ -102,7 +102,7 @@ def client_packet(value: Any) -> dict:
     return json_copy(value, "a packet")
 
 
-def shown(value: int | float) -> str:
+def shown(value: float) -> str:
     """A number as the player reads it: 12, not 12.0."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -28,6 +28,8 @@ import re
 import time
 import types
 
+from scripting import guarded
+
 SIZE_LIMIT = 1_000_000  # items of a sequence, or chars of a str, one operation may build
 BIT_LIMIT = 10_000  # bits of an int one operation may build (about 3000 decimal digits)
 _SEQUENCES = (str, bytes, bytearray, list, tuple)
@@ -135,6 +137,9 @@ _INPLACE_OPERATORS = {
     "@=": operator.imatmul,
 }
 _INPLACE_CHECKS = {"*=": check_mul, "**=": check_pow, "<<=": check_lshift, "%=": check_mod}
+# A dict view has no in-place form: ``view -= items`` is ``view - items``, which hashes the items.
+_INPLACE_GUARDS = {"-=": guarded.guarded_sub, "|=": guarded.guarded_or, "&=": guarded.guarded_and,
+                   "^=": guarded.guarded_xor}
 
 
 def inplacevar(op: str, target, value):
@@ -142,6 +147,8 @@ def inplacevar(op: str, target, value):
     check = _INPLACE_CHECKS.get(op)
     if check is not None:
         check(target, value)
+    elif op in _INPLACE_GUARDS and isinstance(target, guarded.VIEWS):
+        return _INPLACE_GUARDS[op](target, value)
     return _INPLACE_OPERATORS[op](target, value)
 
 
@@ -178,9 +185,16 @@ def _to_bytes(number, length=1, *rest, **named) -> None:
         _check_items(length, "to_bytes")
 
 
+def _translate(text, table=None, *rest, **named) -> None:
+    """Each char may become a str of the table: the longest one times the text's length."""
+    if isinstance(table, dict):
+        longest = max((len(v) for v in dict.values(table) if isinstance(v, _TEXTS)), default=1)
+        _check_items(len(text) * longest, "translate")
+
+
 _SIZED_METHODS = {
     "ljust": _padding, "rjust": _padding, "center": _padding, "zfill": _padding,
-    "expandtabs": _expandtabs, "replace": _replace,
+    "expandtabs": _expandtabs, "replace": _replace, "translate": _translate,
 }
 
 
