@@ -15,9 +15,11 @@ attributes of instances and classes the script defined, the defaults and
 closure cells of its functions, and the locals of its suspended generators.
 Not followed: the ``game`` API, modules and builtins (shared, not the
 script's). It visits at most ``NODE_BUDGET`` objects (about 20 ms); past
-that the rest is estimated from the average size seen so far times the
-objects still queued — an estimate, but one that only errs on data that is
-large already. A string shared with the rules (a player's name) is counted
+that the rest is estimated: a sample of the objects still queued is sized
+one level deep (its own size plus its items at the average size seen so
+far) and scaled to the queue — an estimate, but one that only errs on data
+that is large already (measured: 1000 lists of 1000 ints, 36 MB, are
+estimated at about that). A string shared with the rules (a player's name) is counted
 as the script's: the measure is meant for hoarding, not for accounting.
 """
 from __future__ import annotations
@@ -25,7 +27,8 @@ from __future__ import annotations
 import sys
 import types
 
-NODE_BUDGET = 100_000
+NODE_BUDGET = 30_000
+SAMPLE = 500  # queued objects sized when the budget is spent
 _SKIPPED = (types.ModuleType, type(sys.getsizeof), types.BuiltinMethodType, types.CodeType)
 _LEAVES = frozenset({int, float, str, bytes, bool, type(None), complex, range})
 
@@ -58,6 +61,21 @@ def _has_contents(cell) -> bool:
     return True
 
 
+def _estimate(queued: list, average: float) -> int:
+    """Bytes of the objects still ``queued``, from a sample sized one level deep."""
+    step = max(len(queued) // SAMPLE, 1)
+    sample = queued[::step][:SAMPLE]
+    sized = 0.0
+    for obj in sample:
+        try:
+            sized += sys.getsizeof(obj)
+        except TypeError:
+            continue
+        if isinstance(obj, (list, tuple, dict, set, frozenset)):
+            sized += len(obj) * average
+    return int(sized / max(len(sample), 1) * len(queued))
+
+
 def retained_bytes(scope: dict, skip: tuple = (), node_budget: int = NODE_BUDGET) -> int:
     """Approximate bytes reachable from ``scope``'s values (names starting with ``_`` and the
     objects in ``skip`` are not the script's data)."""
@@ -68,7 +86,7 @@ def retained_bytes(scope: dict, skip: tuple = (), node_budget: int = NODE_BUDGET
     total = visited = 0
     while stack:
         if visited >= node_budget:
-            return total + len(stack) * (total // max(visited, 1))
+            return total + _estimate(stack, total / max(visited, 1))
         obj = stack.pop()
         key = id(obj)
         if key in seen or key in skipped or isinstance(obj, _SKIPPED):

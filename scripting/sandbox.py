@@ -280,7 +280,11 @@ class Script:
         try:
             return call_with_budget(function, args, budget_ms / 1000)
         except BudgetExpired as expired:
-            late = f", and ran {expired.late_s * 1000:.0f} ms past it" if expired.hard else ""
+            late = ""
+            if expired.deliveries > 1:
+                late = ", and went on after its time-out"
+            elif expired.hard:
+                late = f", and ran {expired.late_s * 1000:.0f} ms past it"
             raise ScriptError(self.name, f"{hook}: exceeded its {budget_ms} ms budget{late}",
                               self._line_of(expired.__traceback__), timed_out=True,
                               hard=expired.hard) from None
