@@ -239,6 +239,36 @@ def guarded_dict(*args, **named) -> dict:
     return dict(*(_mapping_pairs(source) for source in args), **named)
 
 
+class _Constructor(type):
+    """What a script sees as ``dict``, ``set`` and ``frozenset``: calling it builds a plain one
+    through its guard; ``isinstance``, ``issubclass`` and ``dict.get``-style attributes are the
+    real type's. (A script's subclass of one of them builds plain ones too.)"""
+
+    def __instancecheck__(cls, obj) -> bool:
+        return isinstance(obj, cls._real)
+
+    def __subclasscheck__(cls, kind) -> bool:
+        return issubclass(kind, cls._real)
+
+    def __getattr__(cls, name):
+        return getattr(cls._real, name)
+
+    def __call__(cls, *args, **named):
+        return cls._build(*args, **named)
+
+    def __repr__(cls) -> str:
+        return repr(cls._real)
+
+
+def _constructor(real: type, build) -> type:
+    return _Constructor(real.__name__, (), {"_real": real, "_build": staticmethod(build)})
+
+
+DICT = _constructor(dict, guarded_dict)
+SET = _constructor(set, guarded_set)
+FROZENSET = _constructor(frozenset, guarded_frozenset)
+
+
 # --- methods (reached through the sandbox's getattr) -------------------------------------------
 def _first_is_key(method):
     return lambda key, *rest: method(check_key(key), *rest)
@@ -296,7 +326,7 @@ def _guards_of(kind: type) -> dict | None:
 def guarded_method(obj, name: str, value):
     """``obj.name`` (``value``) with its guard when it hashes, compares or sorts script data."""
     if isinstance(obj, type):
-        guards = _guards_of(obj)
+        guards = _guards_of(getattr(obj, "_real", obj) if type(obj) is _Constructor else obj)
         if guards is None or name not in guards or not callable(value):
             return value
         return _unbound(guards[name], value)

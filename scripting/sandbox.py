@@ -191,8 +191,8 @@ class _DroppedPrint:
 _EXTRA_BUILTINS = {
     "list": list, "tuple": tuple,
     "min": guarded.guarded_min, "max": guarded.guarded_max, "sorted": guarded.guarded_sorted,
-    "hash": guarded.guarded_hash, "set": guarded.guarded_set, "frozenset": guarded.guarded_frozenset,
-    "dict": guarded.guarded_dict, "enumerate": enumerate,
+    "hash": guarded.guarded_hash, "set": guarded.SET, "frozenset": guarded.FROZENSET,
+    "dict": guarded.DICT, "enumerate": enumerate,
     "zip": zip, "any": any, "all": all, "reversed": reversed, "map": map,
     "filter": filter, "range": _safe_range, "getattr": _guarded_getattr_raise,
     "hasattr": _guarded_hasattr, "pow": limits.guarded_pow, "sum": limits.guarded_sum,
