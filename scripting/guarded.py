@@ -166,9 +166,9 @@ def contains(container, item) -> bool:
     """``item in container``: hashed containers check the key, sequences the comparison cost."""
     if isinstance(container, (dict, set, frozenset) + _VIEWS):
         check_key(item)
-    elif isinstance(container, (list, tuple)) and type(item) not in _FLAT:
-        if nested_items(item, COMPARE_LIMIT) * max(len(container), 1) > COMPARE_LIMIT:
-            _refuse(f"'in' over {COMPARE_LIMIT} nested items")
+    elif isinstance(container, (list, tuple)) and type(item) not in _FLAT \
+            and nested_items(item, COMPARE_LIMIT) * max(len(container), 1) > COMPARE_LIMIT:
+        _refuse(f"'in' over {COMPARE_LIMIT} nested items")
     return item in container
 
 

@@ -89,7 +89,7 @@ class ScriptHooks:
         self._suppressed: dict[tuple, int] = {}
 
     @classmethod
-    def from_settings(cls, settings, on_quarantine=None, tracker=None) -> "ScriptHooks":
+    def from_settings(cls, settings, on_quarantine=None, tracker=None) -> ScriptHooks:
         """From a ``cluster.config.Config`` (or its ``scripting`` section)."""
         section = getattr(settings, "scripting", settings)
         return cls(section.budget_ms, quarantine_after=section.quarantine_after,
@@ -153,7 +153,7 @@ class ScriptHooks:
         if self.on_quarantine is not None:
             try:
                 self.on_quarantine(name, function, reason)
-            except Exception:  # noqa: BLE001 - the node's callback must not break the rules' call
+            except Exception:
                 log.exception("on_quarantine failed for script %r", name)
 
     def _over_memory(self, script: Script) -> str | None:

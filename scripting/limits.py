@@ -258,9 +258,9 @@ def _guarded_factorial(n):
 
 
 def _check_perm(n, k) -> None:
-    if _is_int(n) and _is_int(k) and 0 <= k <= n and n > 1:
-        if (math.lgamma(n + 1) - math.lgamma(n - k + 1)) / math.log(2) > BIT_LIMIT:
-            _refuse(f"a combinatorial result over {BIT_LIMIT} bits")
+    if _is_int(n) and _is_int(k) and 0 <= k <= n and n > 1 \
+            and (math.lgamma(n + 1) - math.lgamma(n - k + 1)) / math.log(2) > BIT_LIMIT:
+        _refuse(f"a combinatorial result over {BIT_LIMIT} bits")
 
 
 def _guarded_comb(n, k):

@@ -55,7 +55,7 @@ def _referents(obj) -> list:
 
 def _has_contents(cell) -> bool:
     try:
-        cell.cell_contents
+        cell.cell_contents  # noqa: B018 - reading it is the test
     except ValueError:  # an empty cell
         return False
     return True

@@ -96,7 +96,9 @@ def _limit(cpu_s: float, memory_mb: int) -> None:
 def _child() -> int:
     import faulthandler
     faulthandler.enable()
-    from scripting.hooks import ScriptHooks  # the imports a worker has, before the limits
+    from scripting.hooks import (
+        ScriptHooks,  # the imports a worker has, before the limits
+    )
     from scripting.sandbox import compile_script
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     name = request["name"]

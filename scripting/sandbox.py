@@ -113,7 +113,7 @@ def safe_message(error: BaseException, limit: int = MESSAGE_LIMIT) -> str:
         parts = [_shown(arg, limit) for arg in args[:3]]
         text = parts[0] if len(parts) == 1 else ", ".join(parts)
         message = f"{kind}: {text}" if text else kind
-    except Exception:  # a value whose repr raises, RecursionError, MemoryError
+    except Exception:  # noqa: BLE001 - a value whose repr raises, RecursionError, MemoryError
         message = f"{type(error).__name__[:60]}: <unprintable message>"
     return message if len(message) <= limit else message[:limit - 3] + "..."
 
@@ -290,7 +290,7 @@ class Script:
                               hard=expired.hard) from None
         except (KeyboardInterrupt, SystemExit):
             raise  # the process's, not the script's
-        except BaseException as error:  # RecursionError, MemoryError, anything a script raises
+        except BaseException as error:  # noqa: BLE001 - RecursionError, MemoryError, anything a script raises
             raise ScriptError(self.name, f"{hook}: {safe_message(error)}",
                               self._line_of(error.__traceback__)) from None
         finally:
@@ -323,7 +323,7 @@ def compile_script(name: str, source: str) -> CompiledScript:
         result = compile_restricted_exec(source, filename=f"<script {name}>", policy=SandboxPolicy)
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as error:  # SyntaxError, ValueError (NUL), RecursionError, MemoryError ...
+    except BaseException as error:  # noqa: BLE001 - SyntaxError, ValueError (NUL), RecursionError, MemoryError ...
         line = getattr(error, "lineno", None)
         raise ScriptError(name, safe_message(error), line if isinstance(line, int) else None) from None
     if result.errors:
