@@ -49,6 +49,9 @@ SORT_WORK_LIMIT = 3_000_000  # nested items × log2(n) of a sort, min or max
 _CONTAINERS = (list, tuple, dict, set, frozenset)
 _VIEWS = VIEWS = (type({}.keys()), type({}.items()), type({}.values()))
 _HASH_NESTING = (tuple, types.BuiltinMethodType, types.MethodType)  # hash() recurses into these
+_HASHED = (dict, set, frozenset) + _VIEWS  # containers that hash what they are asked about
+_SETS = (set, frozenset) + _VIEWS
+_WALKED = _CONTAINERS + _VIEWS
 _FLAT = frozenset({int, float, str, bool, bytes, type(None), complex})
 _NESTED_KINDS = frozenset(_CONTAINERS) | frozenset(_VIEWS) | frozenset(_HASH_NESTING)
 
@@ -73,7 +76,7 @@ def nested_items(value, limit: int) -> int:
     count, stack = 1, [value]
     while stack:
         node = stack.pop()
-        if not isinstance(node, _CONTAINERS + _VIEWS):
+        if not isinstance(node, _WALKED):
             continue
         items = _children(node)
         count += len(items)
@@ -164,7 +167,7 @@ def compare_chain(ops: tuple, *operands):
 
 def contains(container, item) -> bool:
     """``item in container``: hashed containers check the key, sequences the comparison cost."""
-    if isinstance(container, (dict, set, frozenset) + _VIEWS):
+    if isinstance(container, _HASHED):
         check_key(item)
     elif isinstance(container, (list, tuple)) and type(item) not in _FLAT \
             and nested_items(item, COMPARE_LIMIT) * max(len(container), 1) > COMPARE_LIMIT:
@@ -349,9 +352,9 @@ def _unbound(guard, function):
 # --- operators of dict views (``d.keys() - items`` hashes the items) ----------------------------
 def _view_operator(apply):
     def guarded(left, right):
-        if isinstance(left, _VIEWS) and not isinstance(right, (set, frozenset) + _VIEWS):
+        if isinstance(left, _VIEWS) and not isinstance(right, _SETS):
             right = check_keys(right)
-        elif isinstance(right, _VIEWS) and not isinstance(left, (set, frozenset) + _VIEWS):
+        elif isinstance(right, _VIEWS) and not isinstance(left, _SETS):
             left = check_keys(left)
         return apply(left, right)
     return guarded

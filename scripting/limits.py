@@ -14,10 +14,12 @@ result *before* computing it and raises ``ValueError`` when it is over:
   or a format width / precision;
 * ``BIT_LIMIT`` bits for an int.
 
-Still possible, and caught by the time budget or by ``limit_memory``
+``str.translate`` is bounded by the text's length times the table's longest
+value. Still possible, and caught by the time budget or by ``limit_memory``
 (``RLIMIT_AS``) instead: growing objects step by step in Python code
-(``s = s + s`` in a loop, ``list.append``), and C calls whose cost grows with
-input the script built within these limits (``sorted`` of a million items).
+(``s = s + s`` in a loop, ``list.append``). C calls whose cost grows with the
+*shape* of what a script built within these limits (sorting, comparing,
+hashing nested data) are bounded by ``scripting.guarded``.
 """
 from __future__ import annotations
 

@@ -186,8 +186,9 @@ def test_a_deep_tuple_is_never_hashed(use):
 
 
 def test_a_tuple_dag_with_too_many_paths_is_not_hashed():
-    error = stopped("def f():\n    t = (1,)\n    for i in range(40):\n        t = (t, t)\n    return hash(t)\n")
-    assert "items" in str(error) or "nested" in str(error)
+    error = stopped("def f():\n    t = (1,)\n    for i in range(40):\n        t = (t, t)\n    return hash(t)\n",
+                    budget_ms=2000, limit_s=3)
+    assert "items" in str(error)  # (the walk is Python: a short budget may stop it first, which is fine)
 
 
 @pytest.mark.parametrize("use", ["return repr(t)", "return str(t)", "return t == u", "return t < u",
