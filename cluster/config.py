@@ -143,6 +143,18 @@ class ScriptingSection:
     # Address-space limit of a map worker, so a script's huge allocation fails
     # inside the script instead of exhausting the machine. 0 = no limit.
     memory_limit_mb: int = 2048
+    # A script whose hooks fail (raise or time out) this many times in a row is
+    # quarantined: disabled on every worker until staff save it again.
+    quarantine_after: int = 3
+    # What one script may keep between calls (its module-level data), in KiB; over
+    # it the script is quarantined. Measured after a call, at most every memory_check_ms.
+    script_memory_kb: int = 16384
+    memory_check_ms: int = 1000
+    # A script is proven before storage accepts it: compiled and its module body run
+    # in a disposable process with these limits (CPU seconds, wall seconds, MiB).
+    prove_cpu_s: int = 2
+    prove_wall_s: int = 5
+    prove_memory_mb: int = 256
 
 
 @dataclass(slots=True)
@@ -256,6 +268,12 @@ _RANGES: dict[str, tuple[int, int]] = {
     "game.revive_x": (0, 11),
     "game.revive_y": (0, 11),
     "scripting.budget_ms": (1, 10_000),
+    "scripting.quarantine_after": (1, 1_000_000),
+    "scripting.script_memory_kb": (64, 4 * 1024 * 1024),
+    "scripting.memory_check_ms": (0, 3_600_000),
+    "scripting.prove_cpu_s": (1, 600),
+    "scripting.prove_wall_s": (1, 600),
+    "scripting.prove_memory_mb": (64, 65536),
     "heartbeat.watchdog_ms": (100, 3_600_000),
     "edge.login_rate_per_address": (1, 1_000_000),
     "edge.login_burst_per_address": (1, 1_000_000),

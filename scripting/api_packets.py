@@ -22,8 +22,7 @@ MAP_ITEM_FIELDS = ("item_id", "amount", "uses", "x", "y")
 
 
 def _int_fields(value, fields: tuple, what: str) -> dict:
-    if not isinstance(value, dict):
-        raise TypeError(f"{what} must be a dict, not {type(value).__name__}")
+    value = checks.plain_dict(value, what)
     return {name: checks.integer(value.get(name), f"{what}['{name}']") for name in fields}
 
 
@@ -136,6 +135,7 @@ class PacketHelpers(BoundMap):
         """Sends the map a single 126 built from ``shot`` {shooter_type, shooter_id, item_id,
         pos {x, y, dir, map_id}} (slot 0..49); the map's shots are not changed."""
         slot = checks.integer(slot, "shot slot")
+        shot = checks.plain_dict(shot, "shot")
         fields = _int_fields(shot, SHOT_FIELDS, "shot")
         fields["pos"] = _int_fields(shot.get("pos"), POSITION_FIELDS, "shot['pos']")
         if 0 <= slot < records.SHOT_SLOTS:

@@ -272,7 +272,7 @@ class PlayerHelpers(BoundMap):
         amount = int(checks.number(amount, "amount"))
         record = self._record(playerID)
         if record is not None:
-            record["exp"] = int(number_or(record.get("exp", 0), 0) + amount)
+            record["exp"] = checks.integer(int(number_or(record.get("exp", 0), 0) + amount), "exp")
             self._player_changed(playerID)
             self._to_player(playerID, packets.experience(int(playerID), record["exp"]))
 

@@ -300,6 +300,8 @@ class WorldHelpers(BoundMap):
         pid, amount = checks.integer(player, "player id"), int(checks.number(amount, "amount"))
         slot = self._slot(slot)
         if slot is not None:
+            if change is npc_rules.add_aggro:  # the sum is stored: it must fit in 64 bits too
+                checks.integer(int(number_or(self._map().aggro[slot].get(pid, 0), 0)) + amount, "aggro")
             change(self._map(), slot, pid, amount)
             self._map().dirty = True
 

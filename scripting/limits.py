@@ -14,10 +14,12 @@ result *before* computing it and raises ``ValueError`` when it is over:
   or a format width / precision;
 * ``BIT_LIMIT`` bits for an int.
 
-Still possible, and caught by the time budget or by ``limit_memory``
+``str.translate`` is bounded by the text's length times the table's longest
+value. Still possible, and caught by the time budget or by ``limit_memory``
 (``RLIMIT_AS``) instead: growing objects step by step in Python code
-(``s = s + s`` in a loop, ``list.append``), and C calls whose cost grows with
-input the script built within these limits (``sorted`` of a million items).
+(``s = s + s`` in a loop, ``list.append``). C calls whose cost grows with the
+*shape* of what a script built within these limits (sorting, comparing,
+hashing nested data) are bounded by ``scripting.guarded``.
 """
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ import random
 import re
 import time
 import types
+
+from scripting import guarded
 
 SIZE_LIMIT = 1_000_000  # items of a sequence, or chars of a str, one operation may build
 BIT_LIMIT = 10_000  # bits of an int one operation may build (about 3000 decimal digits)
@@ -135,6 +139,9 @@ _INPLACE_OPERATORS = {
     "@=": operator.imatmul,
 }
 _INPLACE_CHECKS = {"*=": check_mul, "**=": check_pow, "<<=": check_lshift, "%=": check_mod}
+# A dict view has no in-place form: ``view -= items`` is ``view - items``, which hashes the items.
+_INPLACE_GUARDS = {"-=": guarded.guarded_sub, "|=": guarded.guarded_or, "&=": guarded.guarded_and,
+                   "^=": guarded.guarded_xor}
 
 
 def inplacevar(op: str, target, value):
@@ -142,6 +149,8 @@ def inplacevar(op: str, target, value):
     check = _INPLACE_CHECKS.get(op)
     if check is not None:
         check(target, value)
+    elif op in _INPLACE_GUARDS and isinstance(target, guarded.VIEWS):
+        return _INPLACE_GUARDS[op](target, value)
     return _INPLACE_OPERATORS[op](target, value)
 
 
@@ -178,9 +187,16 @@ def _to_bytes(number, length=1, *rest, **named) -> None:
         _check_items(length, "to_bytes")
 
 
+def _translate(text, table=None, *rest, **named) -> None:
+    """Each char may become a str of the table: the longest one times the text's length."""
+    if isinstance(table, dict):
+        longest = max((len(v) for v in dict.values(table) if isinstance(v, _TEXTS)), default=1)
+        _check_items(len(text) * longest, "translate")
+
+
 _SIZED_METHODS = {
     "ljust": _padding, "rjust": _padding, "center": _padding, "zfill": _padding,
-    "expandtabs": _expandtabs, "replace": _replace,
+    "expandtabs": _expandtabs, "replace": _replace, "translate": _translate,
 }
 
 
@@ -244,9 +260,9 @@ def _guarded_factorial(n):
 
 
 def _check_perm(n, k) -> None:
-    if _is_int(n) and _is_int(k) and 0 <= k <= n and n > 1:
-        if (math.lgamma(n + 1) - math.lgamma(n - k + 1)) / math.log(2) > BIT_LIMIT:
-            _refuse(f"a combinatorial result over {BIT_LIMIT} bits")
+    if _is_int(n) and _is_int(k) and 0 <= k <= n and n > 1 \
+            and (math.lgamma(n + 1) - math.lgamma(n - k + 1)) / math.log(2) > BIT_LIMIT:
+        _refuse(f"a combinatorial result over {BIT_LIMIT} bits")
 
 
 def _guarded_comb(n, k):

@@ -1,5 +1,5 @@
 """The script sandbox: admin scripts compiled with RestrictedPython and run
-with a wall-clock budget and a recursion cap (PROTOCOL.md section 6.1).
+with a time budget and a recursion cap (PROTOCOL.md section 6.1).
 
     compiled = compile_script("attack", source)   # ScriptError on bad source
     script = compiled.load(game_api)              # runs the module body
@@ -9,139 +9,113 @@ What a script may use: safe builtins only (no ``open``, ``eval``, ``type``),
 ``import`` of ``game`` (the API object handed to ``load``), ``random``,
 ``math`` and ``time`` only (any other import is refused at compile time, with
 its line); no name or attribute starting with ``_``; ``print`` is accepted
-and its output dropped. Python's own compile errors (``return`` outside a
-function) are ScriptErrors too.
+and its output dropped.
 
-C-level work the time budget cannot interrupt is bounded before it starts
-(``scripting.limits``): ``*``, ``**``, ``<<`` and ``%`` (and ``*=``, ``**=``,
-``<<=``, ``%=``) are compiled into guarded calls, f-string widths are checked,
-the allocating ``str`` methods (``ljust``, ``rjust``, ``center``, ``zfill``,
-``expandtabs``, ``replace``, ``join``), ``int.to_bytes``, ``pow`` and ``sum``
-are guarded, and ``math``, ``random`` and ``time`` are guarded copies (no
-``time.sleep``). ``str.format`` / ``format_map`` are refused outright by
-RestrictedPython.
+Every failure is a ``ScriptError`` — a compile error of any kind (Python's
+own, RestrictedPython's, a RecursionError or MemoryError of a pathological
+source, a source over ``SOURCE_LIMIT``), and any exception a module body or
+a hook raises, of any class but ``KeyboardInterrupt`` / ``SystemExit`` (which
+come from the process, not the script). Its message is formatted safely
+(``safe_message``: a huge int, a deep tuple or a str() that raises never make
+the report raise) and capped at ``MESSAGE_LIMIT`` characters.
+
+The layers, one module each:
+
+* ``scripting.policy`` — what the compiler accepts and rewrites;
+* ``scripting.budget`` — the time-out, which a script cannot swallow
+  (``ScriptError.timed_out``; ``hard`` when it outlived its budget anyway);
+* ``scripting.limits`` — sizes one operation may build (``*``, ``**``, str
+  methods, ``math``, ``random``, ``time`` copies without ``sleep``);
+* ``scripting.guarded`` — hashing, comparing and sorting of script data
+  (deep tuples would crash ``hash``; huge nested lists make one C call slow);
+* ``scripting.memory`` — what a script keeps between calls.
 
 Limitations, by design of an in-process sandbox:
 * The time budget uses ``SIGALRM`` and so works only in the main thread;
-  elsewhere hooks run without a budget. A blocking C call (a huge ``sorted``)
-  is only interrupted when it returns to Python bytecode.
-* Memory grown step by step (``s = s + s`` in a loop) is stopped by the time
-  budget or, once the worker called ``limit_memory``, by a MemoryError that
-  is reported as a ScriptError like any other.
+  elsewhere hooks run without a budget. A C call is only interrupted when it
+  returns; the guards bound the ones we know to grow with script data.
+* Memory grown within one call is stopped by the time budget or, once the
+  worker called ``limit_memory``, by a MemoryError reported as a ScriptError.
 * ``random`` shares the process's generator, so ``random.seed`` in one
   script affects the others (the rules roll with their own ``ctx.rng``).
 """
 
-import ast
 import re
 import resource
-import signal
 import sys
-import threading
-import time
-from ast import AST, Break, Continue, ExceptHandler, Return, Try, walk
 
 from RestrictedPython import compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem
 from RestrictedPython.Guards import (
-    full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence,
-    safer_getattr)
-from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr,
+)
 
-from scripting import limits
+from scripting import guarded, limits
+from scripting.budget import BudgetExpired, call_with_budget
+from scripting.policy import SCRIPT_MODULES, SandboxPolicy
 
 RANGE_LIMIT = limits.SIZE_LIMIT
-SCRIPT_MODULES = ("game", "random", "math", "time")
 RECURSION_HEADROOM = 200
 DEFAULT_BUDGET_MS = 50
-# After the budget, keep interrupting every 10 ms in case a handler swallowed it.
-_REPEAT_S = 0.01
+SOURCE_LIMIT = 256 * 1024  # characters of a script's source
+MESSAGE_LIMIT = 300  # characters of an error's message in a report
 _DENIED_ATTRIBUTES = frozenset({"mro"})  # Exception.mro()[1] would name BaseException
 _ERROR_LINE = re.compile(r"^Line (\d+):")
+__all__ = ["SCRIPT_MODULES", "ScriptError", "compile_script", "limit_memory", "safe_message"]
 
 
 class ScriptError(Exception):
     """A script failed to compile, load or run; ``line`` is in its source.
 
     ``timed_out`` is True when the time budget stopped it (the hook runner
-    counts those apart from errors).
+    counts those apart from errors); ``hard`` when it ran well past its
+    budget all the same (it swallowed a time-out, or sat in a C call).
     """
 
-    def __init__(self, script: str, message: str, line: int | None = None, timed_out: bool = False):
+    def __init__(self, script: str, message: str, line: int | None = None, timed_out: bool = False,
+                 hard: bool = False):
         self.script = script
         self.line = line
         self.timed_out = timed_out
+        self.hard = hard
+        self.reason = message
         where = f" line {line}" if line is not None else ""
         super().__init__(f"script {script!r}{where}: {message}")
 
 
-class _ScriptTimeout(BaseException):
-    """Raised in the main thread when a hook outlives its budget.
+def _shown(value, limit: int) -> str:
+    """One exception argument as text; never raises, never longer than ``limit``."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        text = f"<an int of {value.bit_length()} bits>"
+    elif isinstance(value, (int, float, bool, type(None))):
+        text = repr(value)
+    else:
+        import reprlib
+        shortened = reprlib.Repr()
+        shortened.maxlevel, shortened.maxstring, shortened.maxother = 3, limit, limit
+        shortened.maxlong = 80
+        text = shortened.repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
-    A BaseException, and not reachable by name, so ``except Exception`` in
-    a script does not catch it.
-    """
 
-
-# Binary operators that can build a huge object in one C call → their guard in the scope.
-_GUARDED_OPERATORS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Mod: "_mod_"}
-
-
-class _SandboxPolicy(RestrictingNodeTransformer):
-    """RestrictedPython's rules, plus: no bare ``except:`` and no
-    ``return``/``break``/``continue`` in ``finally``, which could swallow
-    the timeout; the size-guarded operators and f-string formats of
-    ``scripting.limits``."""
-
-    def visit_Import(self, node: ast.Import) -> AST:
-        for alias in node.names:
-            self._check_module(node, alias.name)
-        return super().visit_Import(node)
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> AST:
-        if node.level:
-            self.error(node, "Relative imports are not allowed.")
-        self._check_module(node, node.module or "")
-        return super().visit_ImportFrom(node)
-
-    def _check_module(self, node: AST, name: str) -> None:
-        """Refused at compile time, so the script editor hears the line (the guarded
-        ``__import__`` refuses them again at run time)."""
-        if name not in SCRIPT_MODULES:
-            self.error(node, f"import of {name!r} is not allowed; scripts may import "
-                             f"{', '.join(SCRIPT_MODULES)}.")
-
-    def visit_BinOp(self, node: ast.BinOp) -> AST:
-        node = self.node_contents_visit(node)
-        guard = _GUARDED_OPERATORS.get(type(node.op))
-        if guard is None:
-            return node
-        call = ast.Call(func=ast.Name(guard, ast.Load()), args=[node.left, node.right], keywords=[])
-        copy_locations(call, node)
-        return call
-
-    def visit_FormattedValue(self, node: ast.FormattedValue) -> AST:
-        """``{value!r:>{width}}`` → ``{_format_(value, conversion, spec)}``: the spec is checked first."""
-        node = self.node_contents_visit(node)
-        spec = node.format_spec if node.format_spec is not None else ast.Constant("")
-        call = ast.Call(func=ast.Name("_format_", ast.Load()),
-                        args=[node.value, ast.Constant(node.conversion), spec], keywords=[])
-        replaced = ast.FormattedValue(value=call, conversion=-1, format_spec=None)
-        copy_locations(call, node)
-        copy_locations(replaced, node)
-        return replaced
-
-    def visit_ExceptHandler(self, node: ExceptHandler) -> AST:
-        if node.type is None:
-            self.error(node, "A bare 'except:' is not allowed; name the exception.")
-        return super().visit_ExceptHandler(node)
-
-    def visit_Try(self, node: Try) -> AST:
-        for statement in node.finalbody:
-            for inner in walk(statement):
-                if isinstance(inner, (Return, Break, Continue)):
-                    self.error(inner, "return/break/continue in 'finally' is not allowed.")
-        return super().visit_Try(node)
+def safe_message(error: BaseException, limit: int = MESSAGE_LIMIT) -> str:
+    """``Type: message`` of any exception, at most ``limit`` characters; never raises."""
+    try:
+        kind = type(error).__name__[:60]
+        args = error.args if isinstance(error.args, tuple) else ()
+        if isinstance(error, SyntaxError) and error.msg:
+            args = (error.msg,)
+        parts = [_shown(arg, limit) for arg in args[:3]]
+        text = parts[0] if len(parts) == 1 else ", ".join(parts)
+        message = f"{kind}: {text}" if text else kind
+    except Exception:  # noqa: BLE001 - a value whose repr raises, RecursionError, MemoryError
+        message = f"{type(error).__name__[:60]}: <unprintable message>"
+    return message if len(message) <= limit else message[:limit - 3] + "..."
 
 
 def _guarded_getattr(obj, name):
@@ -158,7 +132,14 @@ def _guarded_getattr_raise(obj, name, *default):
         if default:
             return default[0]
         raise AttributeError(name)
-    return limits.sized_method(obj, name, value)
+    return guarded.guarded_method(obj, name, limits.sized_method(obj, name, value))
+
+
+def _guarded_getitem(obj, key):
+    """``obj[key]`` (RestrictedPython's ``_getitem_``); a dict key is checked before it is hashed."""
+    if type(key) is tuple:
+        guarded.check_key(key)
+    return default_guarded_getitem(obj, key)
 
 
 _MISSING = object()
@@ -208,8 +189,10 @@ class _DroppedPrint:
 
 
 _EXTRA_BUILTINS = {
-    "list": list, "dict": dict, "tuple": tuple, "set": set, "frozenset": frozenset,
-    "min": min, "max": max, "sorted": sorted, "enumerate": enumerate,
+    "list": list, "tuple": tuple,
+    "min": guarded.guarded_min, "max": guarded.guarded_max, "sorted": guarded.guarded_sorted,
+    "hash": guarded.guarded_hash, "set": guarded.SET, "frozenset": guarded.FROZENSET,
+    "dict": guarded.DICT, "enumerate": enumerate,
     "zip": zip, "any": any, "all": all, "reversed": reversed, "map": map,
     "filter": filter, "range": _safe_range, "getattr": _guarded_getattr_raise,
     "hasattr": _guarded_hasattr, "pow": limits.guarded_pow, "sum": limits.guarded_sum,
@@ -246,7 +229,7 @@ class CompiledScript:
             "__name__": f"script_{self.name}",
             "__metaclass__": type,
             "_getattr_": _guarded_getattr,
-            "_getitem_": default_guarded_getitem,
+            "_getitem_": _guarded_getitem,
             "_getiter_": _guarded_getiter,
             "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
             "_unpack_sequence_": guarded_unpack_sequence,
@@ -257,6 +240,14 @@ class CompiledScript:
             "_lshift_": limits.guarded_lshift,
             "_mod_": limits.guarded_mod,
             "_format_": limits.guarded_format,
+            "_sub_": guarded.guarded_sub,
+            "_or_": guarded.guarded_or,
+            "_and_": guarded.guarded_and,
+            "_xor_": guarded.guarded_xor,
+            "_compare_": guarded.compare,
+            "_compare_chain_": guarded.compare_chain,
+            "_key_": guarded.check_key,
+            "_keys_": guarded.check_keys,
             "_apply_": _apply,
             "_print_": _DroppedPrint,
         }
@@ -287,13 +278,21 @@ class Script:
         previous_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(_stack_depth() + RECURSION_HEADROOM)
         try:
-            return _call_with_budget(function, args, budget_ms / 1000)
-        except _ScriptTimeout:
-            raise ScriptError(self.name, f"{hook}: exceeded its {budget_ms} ms budget",
-                              self._line_of(sys.exc_info()[2]), timed_out=True) from None
-        except Exception as error:  # RecursionError and MemoryError included
-            raise ScriptError(self.name, f"{hook}: {type(error).__name__}: {error}",
-                              self._line_of(error.__traceback__)) from error
+            return call_with_budget(function, args, budget_ms / 1000)
+        except BudgetExpired as expired:
+            late = ""
+            if expired.deliveries > 1:
+                late = ", and went on after its time-out"
+            elif expired.hard:
+                late = f", and ran {expired.late_s * 1000:.0f} ms past it"
+            raise ScriptError(self.name, f"{hook}: exceeded its {budget_ms} ms budget{late}",
+                              self._line_of(expired.__traceback__), timed_out=True,
+                              hard=expired.hard) from None
+        except (KeyboardInterrupt, SystemExit):
+            raise  # the process's, not the script's
+        except BaseException as error:  # noqa: BLE001 - RecursionError, MemoryError, anything a script raises
+            raise ScriptError(self.name, f"{hook}: {safe_message(error)}",
+                              self._line_of(error.__traceback__)) from None
         finally:
             sys.setrecursionlimit(previous_limit)
 
@@ -314,43 +313,21 @@ def _stack_depth() -> int:
     return depth
 
 
-def _call_with_budget(function, args: tuple, budget_s: float) -> object:
-    """Call with a SIGALRM deadline; without one outside the main thread."""
-    if threading.current_thread() is not threading.main_thread():
-        return function(*args)
-    armed = True
-
-    def on_alarm(signum, frame):
-        if armed:
-            raise _ScriptTimeout()
-
-    previous_handler = signal.signal(signal.SIGALRM, on_alarm)
-    started = time.monotonic()
-    previous_delay, previous_interval = signal.setitimer(
-        signal.ITIMER_REAL, budget_s, _REPEAT_S)
-    try:
-        try:
-            return function(*args)
-        finally:
-            armed = False
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous_handler)
-        if previous_delay > 0:  # give an outer timer back what is left of it
-            remaining = max(previous_delay - (time.monotonic() - started), 1e-6)
-            signal.setitimer(signal.ITIMER_REAL, remaining, previous_interval)
-
-
 def compile_script(name: str, source: str) -> CompiledScript:
-    """Compile ``source`` under the sandbox policy; ScriptError if refused."""
+    """Compile ``source`` under the sandbox policy; ScriptError if refused, whatever the reason."""
+    if not isinstance(source, str):
+        raise ScriptError(name, f"the source must be text, not {type(source).__name__}")
+    if len(source) > SOURCE_LIMIT:
+        raise ScriptError(name, f"the source is longer than {SOURCE_LIMIT} characters")
     try:
-        result = compile_restricted_exec(source, filename=f"<script {name}>",
-                                         policy=_SandboxPolicy)
-    except (SyntaxError, ValueError) as error:  # what Python's compile step refuses ('return' outside a def)
+        result = compile_restricted_exec(source, filename=f"<script {name}>", policy=SandboxPolicy)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # noqa: BLE001 - SyntaxError, ValueError (NUL), RecursionError, MemoryError ...
         line = getattr(error, "lineno", None)
-        raise ScriptError(name, f"{type(error).__name__}: {getattr(error, 'msg', error)}", line) from None
+        raise ScriptError(name, safe_message(error), line if isinstance(line, int) else None) from None
     if result.errors:
-        first = result.errors[0]
+        first = result.errors[0][:MESSAGE_LIMIT]
         match = _ERROR_LINE.match(first)
         raise ScriptError(name, first, int(match.group(1)) if match else None)
     return CompiledScript(name, result.code)

@@ -18,8 +18,8 @@ def handleChat(pid, text):
 """
 
 
-def setup(tail: str, budget_ms: int = 50):
-    hooks = ScriptHooks(budget_ms=budget_ms)
+def setup(tail: str, budget_ms: int = 50, **options):
+    hooks = ScriptHooks(budget_ms=budget_ms, **options)
     assert hooks.update("chat", SOUND_THEN.format(tail=tail)) is None
     runtime = runtime_with((PID, character("Ann", 2, 2)))
     ctx = context()
@@ -66,7 +66,7 @@ def test_any_value_is_a_result_and_its_packets_are_delivered():
 
 
 def test_failures_are_logged_at_most_once_per_interval(caplog):
-    hooks, runtime, ctx = setup("return 1 // 0")
+    hooks, runtime, ctx = setup("return 1 // 0", quarantine_after=10)
     with caplog.at_level(logging.WARNING, logger="scripting.hooks"):
         for _ in range(5):
             call(hooks, runtime, ctx)
