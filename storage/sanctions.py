@@ -84,10 +84,10 @@ class Sanctions:
         by = f"{by_name} (access {access})"
         try:
             if action == "announce":
-                message = self.announce(out, text, by)
-            else:
-                order = moderation.parse_order(action, text, lambda name: self.find(txn, name) is not None)
-                message = self.actions[action](txn, out, order, by, below=access)
+                self.announce(out, text, by)  # he reads it with everyone else: no confirmation
+                return
+            order = moderation.parse_order(action, text, lambda name: self.find(txn, name) is not None)
+            message = self.actions[action](txn, out, order, by, below=access)
         except (OrderError, ModerationError) as error:
             tell(str(error))
             return
