@@ -131,7 +131,7 @@ class Sanctions:
     # --- the actions -------------------------------------------------------------------
     def kick(self, txn, out, order: Order, by: str, below: int | None) -> str:
         account_id, record = self.target(txn, order.name, below)
-        pid = self.storage.accounts.online.get(account_id)
+        pid = self.connected(account_id)
         if pid is None:
             raise ModerationError(f"{record['name']} is not online.")
         self.disconnect(out, pid, moderation.kick_message(order.reason))
@@ -144,7 +144,7 @@ class Sanctions:
         until = None if order.duration_ms is None else now + order.duration_ms
         ban = Sanction("ban", record["name"], order.reason, until, by, now)
         txn.put("bans", db.int_key(account_id), ban.to_wire())
-        pid = self.storage.accounts.online.get(account_id)
+        pid = self.connected(account_id)
         if pid is not None:
             self.disconnect(out, pid, moderation.ban_message(ban, now))
         log.info("moderation: %s banned %s (account %d) %s%s%s", by, record["name"], account_id, ban.ends(now),
@@ -209,6 +209,13 @@ class Sanctions:
                     raise ModerationError(f"{record['name']} is staff at your access level or above.")
         return account_id, record
 
+    def connected(self, account_id: int) -> int | None:
+        """The pid of the account's connection (logged in, in game or not), if it is still open."""
+        accounts = self.storage.accounts
+        pid = accounts.online.get(account_id)
+        session = None if pid is None else accounts.sessions.get(pid)
+        return pid if session is not None and session.logout_deadline_ms is None else None
+
     @staticmethod
     def disconnect(out: list, pid: int, message: str) -> None:
         """Show the reason (the login window, as at a refused login), then close his connection."""
@@ -217,9 +224,8 @@ class Sanctions:
 
     def tell_player(self, out: list, account_id: int, muted: bool, until: int | None, message: str) -> None:
         """The account's player in game, if any: his worker's record changes, and he is told."""
-        pid = self.storage.accounts.online.get(account_id)
-        session = None if pid is None else self.storage.accounts.sessions.get(pid)
-        if session is None or not session.in_game:
+        pid = self.connected(account_id)
+        if pid is None or not self.storage.accounts.sessions[pid].in_game:
             return
         out.append([wire.FOR_PLAYER, pid, wire.MUTED, [muted, until]])
         out.append([wire.OUT, [pid], chat_packet(message, packets.COLOR_RED)])

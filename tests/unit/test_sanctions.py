@@ -173,3 +173,24 @@ def test_a_fresh_and_a_version_1_environment_both_open(tmp_path):
             txn.put("bans", db.int_key(1), {"kind": "ban"})
             assert txn.meta("schema_version") == db.SCHEMA_VERSION == 2
         store.close()
+
+
+def test_a_map_loading_a_player_gets_his_mute_from_storage_whatever_the_checkpoint_says(desk):
+    """A failover re-join: the record comes from the last checkpoint, the mute from ``mutes``."""
+    from cluster.config import Config
+    from storage.node import Storage
+    bob = player(desk, 1, "bob@x.org", "Bob")
+    node = Storage(Config(), desk.store, desk.jobs)
+    node.accounts = desk.accounts
+    operator(desk, "mute", {"name": "Bob", "duration_ms": None})
+    out: list = []
+    with desk.store.write() as txn:
+        node.on_load_map(txn, out, "map-2", 0, 5, [bob])
+    [loaded] = [command[2] for command in out if command[0] == wire.TO]  # [MAP_LOADED, map, epoch, ...]
+    [(_pid, _key, record)] = loaded[5]
+    assert record["data"]["muted_until_ms"] is None  # muted until lifted
+    operator(desk, "unmute", {"name": "Bob"})
+    out = []
+    with desk.store.write() as txn:
+        node.on_load_map(txn, out, "map-2", 0, 6, [bob])
+    assert "muted_until_ms" not in [c for c in out if c[0] == wire.TO][0][2][5][0][2]["data"]
