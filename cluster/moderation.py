@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 ACCESS = {"kick": 1, "mute": 1, "unmute": 1, "ban": 2, "unban": 2, "announce": 2}
 ACTIONS = tuple(ACCESS)
-TARGETED = ("kick", "mute", "unmute", "ban", "unban")  # the actions that name a character
 TIMED = ("ban", "mute")  # the actions that take a duration (none: until lifted)
 KINDS = ("ban", "mute")  # what storage keeps
 
@@ -90,7 +90,7 @@ class Sanction:
                 "by": self.by, "at_ms": self.at_ms}
 
     @classmethod
-    def from_wire(cls, value: Any) -> "Sanction | None":
+    def from_wire(cls, value: Any) -> Sanction | None:
         """The stored form back; None if it is not one (a corrupt or foreign value)."""
         if not isinstance(value, dict):
             return None

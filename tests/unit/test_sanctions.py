@@ -193,4 +193,4 @@ def test_a_map_loading_a_player_gets_his_mute_from_storage_whatever_the_checkpoi
     out = []
     with desk.store.write() as txn:
         node.on_load_map(txn, out, "map-2", 0, 6, [bob])
-    assert "muted_until_ms" not in [c for c in out if c[0] == wire.TO][0][2][5][0][2]["data"]
+    assert "muted_until_ms" not in next(c for c in out if c[0] == wire.TO)[2][5][0][2]["data"]
