@@ -7,12 +7,13 @@ on the data directory itself, on the storage host.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 import uuid
 from pathlib import Path
 
-from cluster import fabric, status, wire
+from cluster import fabric, moderation, status, wire
 from cluster.config import Config
 from cluster.keys import KeyError_
 from cluster.lockfile import held
@@ -51,7 +52,7 @@ def add_parsers(commands, common) -> None:
     accounts.add_argument("--json", action="store_true")
     reset = actions.add_parser("reset-password", help="give an account a new random password")
     reset.add_argument("email")
-    for parser in (set_access, motd, accounts, reset):
+    for parser in (set_access, motd, accounts, reset, *moderation_parsers(actions)):
         common(parser)
     save = commands.add_parser("backup", help="a consistent copy of the data, while the cluster runs")
     save.add_argument("file")
@@ -61,7 +62,46 @@ def add_parsers(commands, common) -> None:
     common(load)
 
 
+def moderation_parsers(actions) -> list:
+    """kick, ban, unban, mute, unmute, announce and bans (cluster.moderation; storage.sanctions)."""
+    kick = actions.add_parser("kick", help="disconnect a character's player now")
+    ban = actions.add_parser("ban", help="ban a character's account (DURATION like 30m, 2h, 7d; none: permanent)")
+    mute = actions.add_parser("mute", help="mute a character's account (DURATION like 30m; none: until unmute)")
+    lifted = [actions.add_parser(name, help=f"lift a {kind}") for name, kind in (("unban", "ban"), ("unmute", "mute"))]
+    for parser in (kick, ban, mute, *lifted):
+        parser.add_argument("name", help="the character's name (quote it if it has spaces)")
+    kick.add_argument("words", nargs="*", metavar="REASON")
+    ban.add_argument("words", nargs="*", metavar="WORD", help="[DURATION] [REASON ...]")
+    mute.add_argument("words", nargs="*", metavar="DURATION")
+    announce = actions.add_parser("announce", help="a line to everyone online")
+    announce.add_argument("text", nargs="+")
+    bans = actions.add_parser("bans", help="list the bans and mutes in force")
+    bans.add_argument("--json", action="store_true")
+    return [kick, ban, mute, *lifted, announce, bans]
+
+
+def moderation_request(args: argparse.Namespace) -> dict:
+    """The ADMIN arguments of a moderation verb; SystemExit with a usage line for a bad duration."""
+    try:
+        by = getpass.getuser()[:wire.NAME_BYTES]  # who did it, for storage's log
+    except (OSError, KeyError):
+        by = "unknown"
+    if args.admin_command == "announce":
+        return {"text": " ".join(args.text), "by": by}
+    if args.admin_command == "bans":
+        return {}
+    words = list(getattr(args, "words", []))
+    duration = None
+    if args.admin_command in moderation.TIMED and words and moderation.parse_duration(words[0]) is not None:
+        duration = moderation.parse_duration(words.pop(0))
+    if args.admin_command == "mute" and words:
+        raise SystemExit(f"odyssey: {' '.join(words)!r} is not a duration (like 30m, 2h, 7d)")
+    return {"name": args.name, "duration_ms": duration, "reason": " ".join(words), "by": by}
+
+
 def run_admin(config: Config, args: argparse.Namespace) -> int:
+    if args.admin_command in moderation.ACTIONS or args.admin_command == "bans":
+        return answer(config, args.admin_command, moderation_request(args), as_json=getattr(args, "json", False))
     action, payload = {
         "set-access": ("set_access", lambda: {"name": args.name, "level": args.level}),
         "motd": ("motd", lambda: {"text": args.text}),
@@ -93,6 +133,10 @@ def answer(config: Config, action: str, payload: dict, as_json: bool = False) ->
                   f"{'online ' if row['online'] else ''}{names or '-'}")
     elif action == "reset_password":
         print(f"new password: {data['password']}")
+    elif action == "bans":
+        for row in data:
+            reason = f": {row['reason']}" if row["reason"] else ""
+            print(f"  {row['kind']:4} {row['name']:20} {row['ends']} by {row['by']}{reason}")
     return 0
 
 

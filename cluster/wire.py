@@ -46,6 +46,7 @@ WHISPER, WHO_ONLINE, WARPTO, LOCATED = "WHISPER", "WHO_ONLINE", "WARPTO", "LOCAT
 LOAD_MAP, CKPT, SAVE_PLAYER, SETTINGS = "LOAD_MAP", "CKPT", "SAVE_PLAYER", "SETTINGS"
 SET_ACCESS, GET_MAP, GET_SCRIPT = "SET_ACCESS", "GET_MAP", "GET_SCRIPT"
 SAVE_MAP, SAVE_RESOURCE, SAVE_SCRIPT = "SAVE_MAP", "SAVE_RESOURCE", "SAVE_SCRIPT"
+MODERATE, MUTED = "MODERATE", "MUTED"
 
 # --- argument kinds ------------------------------------------------------------------------------
 Kind = Callable[[Any], bool]
@@ -189,7 +190,7 @@ TO_BROKER = Schema(ROLE_BROKER, {
     TRANSFER: takes(ROLE_MAP, integer, integer, integer, mapping),  # from_map, pid, to_map, record
     DONE: takes(ROLE_MAP, integer, natural, optional(integer)),  # map_id, seq, wake_at_ms
     RELEASE: takes(ROLE_MAP, integer, integer),  # map_id, epoch: checkpointed, lease given back
-    CLOSE_PID: takes(ROLE_MAP, integer),  # close that player's connection
+    CLOSE_PID: takes((ROLE_MAP, ROLE_STORAGE), integer),  # close that player's connection (a kick, a ban)
     WHISPER: takes(ROLE_MAP, integer, text(255), SCRIPT_TEXT),  # pid, target name, text
     WHO_ONLINE: takes(ROLE_MAP, integer),  # /who: answered with WHO_LIST
     WARPTO: takes(ROLE_MAP, integer, text(255)),  # /warpto: the broker LOCATEs the target
@@ -199,7 +200,7 @@ TO_BROKER = Schema(ROLE_BROKER, {
 # Commands a map worker addresses to storage; the broker checks them against the storage
 # table (with the worker's name inserted after the token) and forwards them.
 STORAGE_BOUND = frozenset({LOAD_MAP, CKPT, SAVE_PLAYER, SETTINGS, SET_ACCESS, GET_MAP, GET_SCRIPT,
-                           SAVE_MAP, SAVE_RESOURCE, SAVE_SCRIPT})
+                           SAVE_MAP, SAVE_RESOURCE, SAVE_SCRIPT, MODERATE})
 
 # --- what storage takes (always from the broker) -------------------------------------------------
 SESSION_ROW = row(integer, optional(natural), optional(CHAR_KEY), optional(integer), NAME, integer)
@@ -221,6 +222,8 @@ TO_STORAGE = Schema(ROLE_STORAGE, {
     SAVE_MAP: takes(ROLE_BROKER, NAME, integer, integer, mapping),  # pid, map_id, record (type 12)
     SAVE_RESOURCE: takes(ROLE_BROKER, NAME, integer, TOKEN, integer, mapping),  # pid, kind, index, record
     SAVE_SCRIPT: takes(ROLE_BROKER, NAME, integer, NAME, SCRIPT_TEXT),  # pid, name, text (type 26)
+    # pid, his access, his name, action (cluster.moderation.ACTIONS), the text after the command
+    MODERATE: takes(ROLE_BROKER, NAME, integer, integer, text(255), TOKEN, SCRIPT_TEXT),
 })
 
 # --- what a map worker takes (from the broker; storage's answers come through TO / FOR_*) -------------
@@ -246,9 +249,10 @@ TO_MAP = Schema(ROLE_MAP, {
     COPYMAP: takes(ROLE_BROKER, *MAP_COMMAND, anything, optional(mapping)),  # ..., other map, record
     SCRIPT: takes(ROLE_BROKER, *MAP_COMMAND, text(255), SCRIPT_TEXT),  # ..., name, text (/editscript)
     MAP_SAVED: takes(ROLE_BROKER, *MAP_COMMAND, mapping),  # ..., record: the editor's map is on disk
+    MUTED: takes(ROLE_BROKER, *MAP_COMMAND, boolean, optional(integer)),  # ..., muted, until_ms (None: lifted)
 })
 # What storage may have the broker deliver to a map through FOR_PLAYER / FOR_MAP.
-DELIVERABLE = frozenset({UPDATE, COPYMAP, SCRIPT, MAP_SAVED})
+DELIVERABLE = frozenset({UPDATE, COPYMAP, SCRIPT, MAP_SAVED, MUTED})
 
 # --- what an edge takes ---------------------------------------------------------------------------
 TO_EDGE = Schema(ROLE_EDGE, {

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from cluster import packets, records, wire
-from storage import db
+from storage import db, sanctions
 from storage.world import WorldCache
 
 log = logging.getLogger(__name__)
@@ -211,6 +211,11 @@ class Accounts:
             self.reply(out, edge, conn, packets.window(
                 packets.WIN_LOGIN, "The e-mail address or the password is incorrect."))
             return
+        banned = sanctions.login_refusal(txn, account_id)
+        if banned is not None:
+            log.info("account %d refused at login: banned", account_id)
+            self.reply(out, edge, conn, packets.window(packets.WIN_LOGIN, banned))
+            return
         if account_id in self.online:
             self.reply(out, edge, conn, packets.window(packets.WIN_LOGIN, "That account is already logged in."))
             return
@@ -321,6 +326,7 @@ class Accounts:
         edge, conn, pid = session.edge, session.conn, session.pid
         if record["pos"]["map_id"] not in self.world.map_ids:
             record["pos"] = records.position(5, 5, 0, min(self.world.map_ids))
+        sanctions.overlay_mute(txn, session.account_id, record)
         joined = packets.chat(f"{record['name']} has joined the game!", packets.CHANNEL_NOTICE, packets.COLOR_GREY)
         out.append([wire.OUT_ALL, packets.encode(joined)])
         self.reply(out, edge, conn, packets.own_character(pid, record))

@@ -10,7 +10,7 @@ import logging
 import secrets
 from typing import Any
 
-from cluster import packets, wire
+from cluster import moderation, packets, wire
 from storage import db
 from storage.world import FILE_KINDS
 from storage.worldcheck import validate_world
@@ -44,7 +44,10 @@ class Admin:
     def __init__(self, storage: Any) -> None:
         self.storage = storage
         self.actions = {"set_access": self.set_access, "motd": self.motd, "accounts": self.accounts,
-                        "reset_password": self.reset_password, "world_import": self.world_import}
+                        "reset_password": self.reset_password, "world_import": self.world_import,
+                        "bans": storage.sanctions.list_sanctions}
+        for action in moderation.ACTIONS:  # kick, ban, unban, mute, unmute, announce (storage.sanctions)
+            self.actions[action] = storage.sanctions.operator(action)
 
     def handle(self, txn: db.Txn, out: list, client: bytes, request_id: str, action: str, args: Any) -> None:
         reply = Reply(out, client, request_id)

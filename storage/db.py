@@ -14,6 +14,8 @@ One environment in ``<data_dir>/lmdb``; every value is msgpack.
 | `fences`     | map id                                | the newest lease epoch seen for that map (int)   |
 | `resources`  | `profession`, `item`, `npc`, `shop`, `quest` | the list                                  |
 | `scripts`    | script name, UTF-8                    | script text                                      |
+| `bans`       | account id                            | a ban (``cluster.moderation.Sanction`` wire form) |
+| `mutes`      | account id                            | a mute (the same shape)                          |
 
 ``SCHEMA_VERSION`` is stored in `meta`; ``migrate`` brings an older
 environment up to date when storage starts.
@@ -30,9 +32,9 @@ import msgpack
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DATABASES = ("meta", "accounts", "emails", "characters", "names", "maps", "map_state",
-             "fences", "resources", "scripts")
+             "fences", "resources", "scripts", "bans", "mutes")
 RESOURCE_KINDS = ("profession", "item", "npc", "shop", "quest")
 
 
@@ -161,8 +163,10 @@ def migrate(store: Store) -> int:
         found = txn.meta("schema_version", 0)
         if found > SCHEMA_VERSION:
             raise RuntimeError(f"data directory has schema {found}, newer than this server ({SCHEMA_VERSION})")
-        # Version 0 → 1: a fresh environment; nothing to convert yet. Later
-        # versions add one step each here, in order.
+        # Version 0 → 1: a fresh environment; nothing to convert yet.
+        # Version 1 → 2: the `bans` and `mutes` databases, created empty by ``Store``
+        # (an older server refuses an environment that may hold bans it would ignore).
+        # Later versions add one step each here, in order.
         if found < SCHEMA_VERSION:
             txn.set_meta("schema_version", SCHEMA_VERSION)
             log.info("storage schema %d → %d", found, SCHEMA_VERSION)

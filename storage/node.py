@@ -26,6 +26,7 @@ from storage import db
 from storage.accounts import Accounts, clean_settings
 from storage.admin import Admin, resource_broadcasts
 from storage.editors import Editors
+from storage.sanctions import Sanctions, overlay_mute
 from storage.world import WorldCache, ensure_world
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class Storage:
         self.world = WorldCache(store)
         self.jobs = jobs
         self.accounts = Accounts(self.world, jobs, Hasher(config), self.motd, config.storage.account_queue_limit)
+        self.sanctions = Sanctions(self)
         self.admin = Admin(self)
         self.editors = Editors(self)
         self.lists_changed = False
@@ -118,7 +120,7 @@ class Storage:
             wire.ADMIN: self.admin.handle, wire.SET_ACCESS: self.admin.set_access_in_game,
             wire.GET_MAP: self.on_get_map, wire.GET_SCRIPT: self.on_get_script,
             wire.SAVE_MAP: self.editors.save_map, wire.SAVE_RESOURCE: self.editors.save_resource,
-            wire.SAVE_SCRIPT: self.editors.save_script,
+            wire.SAVE_SCRIPT: self.editors.save_script, wire.MODERATE: self.sanctions.in_game,
         }
 
     def stats(self) -> dict:
@@ -204,6 +206,7 @@ class Storage:
             record = txn.get("characters", db.char_key(*char_key))
             if record:
                 record["pos"]["map_id"] = map_id
+                overlay_mute(txn, session.account_id, record)
                 players.append([pid, char_key, record])
         world = {"map_ids": sorted(self.world.map_ids), "shops": self.world.lists["shop"],
                  "items": self.world.lists["item"], "professions": self.world.professions,

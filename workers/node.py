@@ -27,7 +27,7 @@ from cluster.logs import RateLimitedLog
 from cluster.loop import NodeSocket
 from scripting.hooks import ScriptHooks
 from scripting.sandbox import limit_memory
-from workers.rules import HANDLERS, cycle, editors, presence, remote
+from workers.rules import HANDLERS, cycle, editors, moderation, presence, remote
 from workers.rules.context import RuleContext
 from workers.runtime import EVERYONE, Effects, MapRuntime
 
@@ -78,7 +78,8 @@ class MapWorker:
         # Answers to commands that asked the broker or storage (workers.rules.remote).
         for token, rule in ((wire.WHO_LIST, remote.who_list), (wire.LOCATE, remote.locate),
                             (wire.WARP, remote.warp), (wire.COPYMAP, remote.copy_map),
-                            (wire.SCRIPT, remote.script_text), (wire.MAP_SAVED, editors.apply_saved_map)):
+                            (wire.SCRIPT, remote.script_text), (wire.MAP_SAVED, editors.apply_saved_map),
+                            (wire.MUTED, moderation.set_muted)):
             self.map_commands[token] = self.remote_rule(rule)
 
     def remote_rule(self, rule):
@@ -371,6 +372,7 @@ def request_command(kind: str, args: dict) -> list:
         "save_map": lambda: [wire.SAVE_MAP, pid, args["map_id"], args["record"]],
         "save_resource": lambda: [wire.SAVE_RESOURCE, pid, args["kind"], args["index"], args["record"]],
         "save_script": lambda: [wire.SAVE_SCRIPT, pid, args["name"], args["script"]],
+        "moderate": lambda: [wire.MODERATE, pid, args["access"], args["by"], args["action"], args["text"]],
     }[kind]()
 
 

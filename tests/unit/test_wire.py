@@ -88,15 +88,21 @@ GOOD = {
         ([wire.ENTER, 5, 3, [1, 0], {"name": "Ann"}, ["bob"]], wire.ROLE_STORAGE),
         ([wire.STATUS], wire.ROLE_OPERATOR),
         ([wire.FENCED, 3, "map-1", 10, 12], wire.ROLE_STORAGE),
+        ([wire.CLOSE_PID, 5], wire.ROLE_STORAGE),  # a kick or a ban
+        ([wire.CLOSE_PID, 5], wire.ROLE_MAP),
     ],
     wire.TO_MAP: [
         ([wire.PKT, 3, 7, 12, 6, b"{}"], wire.ROLE_BROKER),
+        ([wire.MUTED, 3, 7, 12, True, 1_700_000_000_000], wire.ROLE_BROKER),
+        ([wire.MUTED, 3, 7, 12, True, None], wire.ROLE_BROKER),  # until lifted
+        ([wire.MUTED, 3, 7, 12, False, None], wire.ROLE_BROKER),
         ([wire.LEASES, [[3, 10], [4, 11]]], wire.ROLE_BROKER),
         ([wire.GRANT, 3, 10, [1, 2]], wire.ROLE_BROKER),
     ],
     wire.TO_STORAGE: [
         ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0], {"name": "Ann"}]]], wire.ROLE_BROKER),
         ([wire.ACCT, "edge-1", 4, None, 0, b"{}"], wire.ROLE_BROKER),
+        ([wire.MODERATE, "map-1", 5, 2, "Ann", "ban", "Bob 2h spam"], wire.ROLE_BROKER),
     ],
     wire.TO_EDGE: [
         ([wire.OUT, [1, 2], b"{}"], wire.ROLE_BROKER),
@@ -119,6 +125,7 @@ BAD = {
         ([wire.ADMIN, "r1", "set_access", {}], wire.ROLE_MAP),  # only operators
         ([wire.ENTER, 5, 3, [1], {"name": "Ann"}], wire.ROLE_STORAGE),  # short char key
         ([wire.FENCED, 3, "map-1", 10, 12], wire.ROLE_MAP),
+        ([wire.CLOSE_PID, 5], wire.ROLE_EDGE),
         (["NO_SUCH", 1], wire.ROLE_MAP),
     ],
     wire.TO_MAP: [
@@ -126,11 +133,17 @@ BAD = {
         ([wire.PKT, 3, -7, 12, 6, b"{}"], wire.ROLE_BROKER),  # seqs are natural
         ([wire.LEASES, [[3]]], wire.ROLE_BROKER),
         ([wire.OUT, [1], b"{}"], wire.ROLE_BROKER),  # not a map worker's command
+        ([wire.MUTED, 3, 7, 12, 1, None], wire.ROLE_BROKER),  # muted is a bool
+        ([wire.MUTED, 3, 7, 12, True, "soon"], wire.ROLE_BROKER),
+        ([wire.MUTED, 3, 7, 12, True], wire.ROLE_BROKER),  # too few
     ],
     wire.TO_STORAGE: [
         ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0]]]], wire.ROLE_BROKER),
         ([wire.ACCT, "edge-1", 4, None, -1, b"{}"], wire.ROLE_BROKER),
         ([wire.SAVE_SCRIPT, "map-1", 5, "x" * 65, "text"], wire.ROLE_BROKER),  # a script name is short
+        ([wire.MODERATE, "map-1", 5, "2", "Ann", "ban", "Bob"], wire.ROLE_BROKER),  # access is an int
+        ([wire.MODERATE, "map-1", 5, 2, "Ann", "ban", None], wire.ROLE_BROKER),
+        ([wire.MODERATE, "map-1", 5, 2, "Ann", "ban"], wire.ROLE_BROKER),
     ],
     wire.TO_EDGE: [
         ([wire.OUT, 1, b"{}"], wire.ROLE_BROKER),
@@ -174,7 +187,7 @@ def test_a_checkpoint_with_an_unstorable_value_is_repaired_in_place_and_the_rest
 def test_storage_bound_commands():
     assert wire.STORAGE_BOUND == {wire.LOAD_MAP, wire.CKPT, wire.SAVE_PLAYER, wire.SETTINGS,
                                   wire.SET_ACCESS, wire.GET_MAP, wire.GET_SCRIPT,
-                                  wire.SAVE_MAP, wire.SAVE_RESOURCE, wire.SAVE_SCRIPT}
+                                  wire.SAVE_MAP, wire.SAVE_RESOURCE, wire.SAVE_SCRIPT, wire.MODERATE}
 
 
 # --- Outbox ----------------------------------------------------------------------------

@@ -3,7 +3,7 @@ are tried first; what no command takes is plain map chat, row 17."""
 from __future__ import annotations
 
 from cluster import packets
-from workers.rules import commands
+from workers.rules import commands, moderation
 from workers.rules.context import RuleContext, hook_overrides
 from workers.runtime import Effects, MapRuntime, PlayerOnMap
 
@@ -20,6 +20,8 @@ def handle_chat(runtime: MapRuntime, effects: Effects, pid: int, packet: dict, c
         return  # empty text is ignored (fixes 8.18)
     if commands.run(runtime, effects, player, text, ctx):
         return
+    if moderation.refused_when_muted(effects, player, ctx):
+        return  # before the chat hook too: a script must not relay a muted player's words
     if not hook_overrides(ctx, runtime, effects, "chat", "handleChat", pid, text):
         say_on_map(runtime, effects, player, text)
 

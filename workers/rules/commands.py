@@ -1,4 +1,5 @@
-"""Chat commands (PROTOCOL 5.8, rows 1 to 16); ``workers.rules.chat`` runs row 17.
+"""Chat commands (PROTOCOL 5.8, rows 1 to 16, then the staff moderation commands of
+``workers.rules.moderation``); ``workers.rules.chat`` runs row 17.
 
 ``run`` walks ``ROWS`` in the table's order. The first row whose trigger
 matches *and* whose access the sender has wins; a row the sender lacks the
@@ -24,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cluster import packets
-from workers.rules import npcs
+from cluster.moderation import ACCESS as STAFF_ACCESS
+from workers.rules import moderation, npcs
 from workers.rules.context import RuleContext
 from workers.runtime import Effects, MapRuntime, PlayerOnMap
 
@@ -40,6 +42,7 @@ REQUEST_KINDS = {
     "setaccess": ("pid", "access", "name", "level"),
     "editscript": ("pid", "name"),
     "whisper": ("pid", "name", "text"),
+    "moderate": ("pid", "access", "by", "action", "text"),
 }
 
 
@@ -71,6 +74,10 @@ class Said:
     @property
     def pid(self) -> int:
         return self.player.pid
+
+    @property
+    def access(self) -> int:
+        return access_of(self.player.record)
 
     def notice(self, text: str, color: str = packets.COLOR_RED) -> None:
         self.effects.to_player(self.pid, packets.chat(text, packets.CHANNEL_GENERAL, color))
@@ -183,6 +190,8 @@ def _global_chat(said: Said) -> None:
     message = said.text[1:]
     if not message.strip():
         return  # a lone apostrophe says nothing
+    if moderation.refused_when_muted(said.effects, said.player, said.ctx):
+        return
     line = f"{said.player.record['name']}:{message}"
     said.effects.to_everyone(packets.chat(line, packets.CHANNEL_GENERAL, packets.COLOR_MAGENTA))
 
@@ -228,6 +237,8 @@ def _whisper(said: Said) -> None:
     if not name or not said.rest:
         said.notice("Usage: @<player name> <message>")
         return
+    if moderation.refused_when_muted(said.effects, said.player, said.ctx):
+        return
     said.request("whisper", name=name, text=said.rest)
 
 
@@ -249,4 +260,7 @@ ROWS: tuple[Row, ...] = (
     Row(("/spawnitem",), 1, _spawnitem),                                    # 14
     Row(("'",), 0, _global_chat, "prefix"),                                 # 15
     Row(("@",), 0, _whisper, "prefix"),                                     # 16
+    # Staff moderation (not in the original; workers.rules.moderation, cluster.moderation.ACCESS).
+    *(Row((f"/{action}",), level, moderation.command_row(action))
+      for action, level in STAFF_ACCESS.items()),
 )
