@@ -29,12 +29,14 @@ import logging
 import time
 from typing import Any
 
+from cluster.logs import RateLimitedLog
 from scripting.api import GameAPI
 from scripting.returns import NOT_RUN, overrides  # noqa: F401  (re-exported: the contract of call's result)
 from scripting.sandbox import DEFAULT_BUDGET_MS, Script, ScriptError, compile_script
 from workers.runtime import Effects
 
 log = logging.getLogger(__name__)
+refusals = RateLimitedLog(log)  # a script that does not compile, once per name per interval
 
 LOG_EVERY_S = 10.0
 
@@ -77,7 +79,7 @@ class ScriptHooks:
         try:
             script = compile_script(name, text).load(self.api, self.budget_ms)
         except ScriptError as error:
-            log.warning("%s; the previous version stays active", error)
+            refusals(f"compile {name}", "%s; the previous version stays active", error)
             return str(error)
         self.scripts[name] = script
         self.sources[name] = text

@@ -6,7 +6,7 @@ import json
 import msgpack
 import pytest
 
-from cluster import wire
+from cluster import records, wire
 
 
 def test_round_trip_keeps_bytes_as_bytes():
@@ -90,6 +90,9 @@ GOOD = {
         ([wire.FENCED, 3, "map-1", 10, 12], wire.ROLE_STORAGE),
     ],
     wire.TO_MAP: [
+        ([wire.MAP_LOADED, 0, 1, records.new_map(), None, [], {"map_ids": [0, 1], "shops": [], "items": [],
+                                                                "professions": [], "npcs": [], "scripts": {}}],
+         wire.ROLE_BROKER),
         ([wire.PKT, 3, 7, 12, 6, b"{}"], wire.ROLE_BROKER),
         ([wire.LEASES, [[3, 10], [4, 11]]], wire.ROLE_BROKER),
         ([wire.GRANT, 3, 10, [1, 2]], wire.ROLE_BROKER),
@@ -125,12 +128,25 @@ BAD = {
         ([wire.PKT, 3, 7, 12, 6, b"{}"], wire.ROLE_EDGE),
         ([wire.PKT, 3, -7, 12, 6, b"{}"], wire.ROLE_BROKER),  # seqs are natural
         ([wire.LEASES, [[3]]], wire.ROLE_BROKER),
+        # a map without tiles, a world without its lists: the map would fail on every batch
+        ([wire.MAP_LOADED, 0, 1, {}, None, [], {"map_ids": [0], "shops": [], "items": [], "professions": [],
+                                                "npcs": []}], wire.ROLE_BROKER),
+        ([wire.MAP_LOADED, 0, 1, {"tiles": [[{}]]}, None, [], {}], wire.ROLE_BROKER),
         ([wire.OUT, [1], b"{}"], wire.ROLE_BROKER),  # not a map worker's command
     ],
     wire.TO_STORAGE: [
         ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0]]]], wire.ROLE_BROKER),
         ([wire.ACCT, "edge-1", 4, None, -1, b"{}"], wire.ROLE_BROKER),
         ([wire.SAVE_SCRIPT, "map-1", 5, "x" * 65, "text"], wire.ROLE_BROKER),  # a script name is short
+        # Found by the fuzz test (tests/fault/test_fault_fuzz.py): each of these fitted and then
+        # failed in storage's handler.
+        ([wire.ACCT, "edge-1", 4, None, 5, b"{}"], wire.ROLE_BROKER),  # storage answers types 0 to 4 only
+        ([wire.SAVE_SCRIPT, "map-1", 5, "", "text"], wire.ROLE_BROKER),  # LMDB takes no empty key
+        ([wire.GET_SCRIPT, "map-1", 5, ""], wire.ROLE_BROKER),
+        ([wire.GET_SCRIPT, "map-1", 5, "\U0001f600" * 64 + "x" * 200], wire.ROLE_BROKER),  # over 511 bytes
+        ([wire.SET_ACCESS, "map-1", 5, 2, "", 1], wire.ROLE_BROKER),
+        ([wire.SET_ACCESS, "map-1", 5, 2, "\U0001f600" * 200, 1], wire.ROLE_BROKER),
+        ([wire.SAVE_PLAYER, "map-1", 5, [1, 256], 3, 10, {}, False], wire.ROLE_BROKER),  # slot is one byte
     ],
     wire.TO_EDGE: [
         ([wire.OUT, 1, b"{}"], wire.ROLE_BROKER),
