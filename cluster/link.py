@@ -80,7 +80,8 @@ class BrokerLink:
         for command in wire.unpack(frame):
             problem = self.schema.check(command, wire.ROLE_BROKER)
             if problem is not None:
-                self.complain(problem, "%s: dropped a command from the broker: %s", self.name, problem)
+                self.complain(self.schema.kind_of(command), "%s: dropped a command from the broker: %s",
+                              self.name, problem)
                 continue
             token = command[0]
             if token == wire.HB:

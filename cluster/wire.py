@@ -85,6 +85,10 @@ def key_text(limit: int = NAME_BYTES) -> Kind:
                           and len(value.encode("utf-8", "surrogatepass")) <= LMDB_KEY_BYTES)
 
 
+def one_of(*values: str) -> Kind:
+    return lambda value: type(value) is str and value in values
+
+
 def between(low: int, high: int) -> Kind:
     return lambda value: type(value) is int and low <= value <= high
 
@@ -129,6 +133,7 @@ CHAR_KEY = row(natural, between(0, 255))  # [account_id, slot]: storage's 9-byte
 NAME, TOKEN, SCRIPT_TEXT = text(NAME_BYTES), text(NAME_BYTES), text(TEXT_BYTES)
 SCRIPT_NAME, CHARACTER_NAME = key_text(NAME_BYTES), key_text(255)
 ACCOUNT_PACKET = between(0, 4)  # the packet types storage answers (PROTOCOL 2.1)
+PACKET_TYPE = between(0, 2**31 - 1)  # what an edge forwards (it ignores negative types, refuses larger ones)
 PAYLOAD = blob()
 PIDS = items(integer)
 
@@ -178,17 +183,24 @@ class Schema:
             return f"malformed {item[0]}"
         return None
 
+    def kind_of(self, item: Any) -> str:
+        """A name for the kind of problem ``item`` has, from a small set whatever the input (the key
+        under which a rate-limited log counts it): its token if this role knows it, else one word."""
+        if not command(item):
+            return "not a command"
+        return item[0] if item[0] in self.commands else "unknown command"
+
 
 # --- what the broker takes (the sender is a registered node of the named role, or a stranger) -----
 TO_BROKER = Schema(ROLE_BROKER, {
     # register or re-announce: role, name, host, pid, incarnation, state (edges: sessions, workers: maps)
-    HELLO: takes(ANY_NODE, TOKEN, NAME, text(255), natural, TOKEN, mapping),
+    HELLO: takes(ANY_NODE, one_of(*NODE_ROLES), NAME, text(255), natural, TOKEN, mapping),
     HB: takes(ANY_NODE, optional(mapping), optional=1),  # heartbeat, with the node's counters
     LIFE: takes(ANY_NODE, TOKEN),  # incarnation: a beat of the node's lifeline thread (cluster.lifeline)
     BYE: takes(ANY_NODE),  # leaving on purpose
     STATUS: takes(EVERYONE),  # ask for the cluster view
     ADMIN: takes(ROLE_OPERATOR, TOKEN, TOKEN, anything),  # request_id, action, args
-    IN: takes(ROLE_EDGE, integer, integer, PAYLOAD),  # conn, packet type, raw client frame
+    IN: takes(ROLE_EDGE, integer, PACKET_TYPE, PAYLOAD),  # conn, packet type, raw client frame
     CLOSED: takes(ROLE_EDGE, integer),  # conn: the websocket closed
     OUT: takes((ROLE_MAP, ROLE_STORAGE), PIDS, PAYLOAD),  # to those players
     OUT_ALL: takes((ROLE_MAP, ROLE_STORAGE), PAYLOAD),  # to everyone in game

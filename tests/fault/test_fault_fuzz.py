@@ -23,6 +23,7 @@ import zmq
 
 from cluster import records, wire
 from cluster.keys import load_public, load_secret
+from storage import db
 from faultkit import SOUTH, enter_game, expect, node_pids, relayed_step, say, step
 from fuzzkit import FakeBroker, Fuzzer, flush, log_lines, send_all
 from rawzmq import raw_dealer
@@ -35,14 +36,20 @@ SNAPSHOT_DATABASES = ("accounts", "emails", "characters", "names", "maps", "reso
 
 
 def lmdb_snapshot(data_dir) -> dict:
-    """Every record of the databases a peer's frame could reach, read beside the running storage."""
+    """Every record of the databases a peer's frame could reach, read beside the running storage;
+    of a character, all but the time of his next tick (the starter world's playertick script)."""
     env = lmdb.open(str(data_dir / "lmdb"), readonly=True, lock=True, max_dbs=16)
     try:
         with env.begin() as txn:
-            return {name: dict(txn.cursor(db=env.open_db(name.encode(), txn=txn, create=False)))
-                    for name in SNAPSHOT_DATABASES}
+            snapshot = {name: dict(txn.cursor(db=env.open_db(name.encode(), txn=txn, create=False)))
+                        for name in SNAPSHOT_DATABASES}
     finally:
         env.close()
+    for key, raw in snapshot["characters"].items():
+        record = db.unpack(raw)
+        record.get("data", {}).pop("nextTick", None)
+        snapshot["characters"][key] = record
+    return snapshot
 
 
 def keyed_dealer(cluster, identity: bytes, key_name: str | None):
