@@ -1,8 +1,8 @@
 """A cluster across two hosts (issue 12), the hosts being Linux network namespaces on this box.
 
 The hub (broker and storage) and a game host (a map worker and an edge) are joined by a veth
-pair on a private test address and talk over tcp with CurveZMQ, set up as README "A cluster on
-several hosts" says: the broker's, storage's and the operator's keys are made on the hub, the map
+pair on a private test address and talk over tcp with CurveZMQ, set up as README "Several
+machines" says: the broker's, storage's and the operator's keys are made on the hub, the map
 worker's and the edge's on the game host, each public key copied to the broker's authorized-keys
 directory and the broker's public key to the game host. Expected: two players log in through the
 game host's edge, one walks and chats and the other sees it; a node whose key was revoked, and a
