@@ -60,6 +60,7 @@ class Broker(Registry, Leases, Lookups):
         self.routed = False  # the frame being handled carried client packets (for the routing latency)
         self.handlers = {
             wire.HELLO: self.on_hello, wire.HB: self.on_heartbeat, wire.BYE: self.on_bye,
+            wire.LIFE: self.on_life_on_node_socket,
             wire.STATUS: self.on_status,
             wire.IN: self.on_in, wire.CLOSED: self.on_closed,
             wire.OUT: self.on_out, wire.OUT_ALL: self.on_out_all, wire.OUT_CONN: self.on_out_conn,
@@ -197,6 +198,9 @@ class Broker(Registry, Leases, Lookups):
         if problem is None and identity != f"{item[2]}#{item[5]}".encode():
             problem = f"HELLO as {str(item[2])[:40]!r} from the identity {identity[:60]!r}"
         return problem
+
+    def on_life_on_node_socket(self, node, incarnation) -> None:
+        """A lifeline beat belongs on the lifeline's socket (``on_life``); here the frame itself was life."""
 
     def on_status(self, node) -> None:
         """An edge asks for the cluster view (for its /status and /metrics pages)."""

@@ -230,10 +230,14 @@ class FakeBroker:
         self.hellos: dict[str, list] = {}
 
     def start_node(self, role: str, name: str) -> subprocess.Popen:
+        """A real node of that role, registering with this fake broker."""
+        return self.start_node_at(role, name, self.endpoint)
+
+    def start_node_at(self, role: str, name: str, endpoint: str) -> subprocess.Popen:
         log = open(self.root / f"{name}.log", "ab")
         process = subprocess.Popen([sys.executable, "-m", "cluster.cli", "node", role, "--name", name,
                                     "--config", str(self.config_path), "--data-dir", str(self.root / "data"),
-                                    "--broker", self.endpoint],
+                                    "--broker", endpoint],
                                    cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         self.processes.append(process)

@@ -26,7 +26,7 @@ from cluster.keys import load_public, load_secret
 from storage import db
 from faultkit import SOUTH, enter_game, expect, node_pids, relayed_step, say, step
 from fuzzkit import FakeBroker, Fuzzer, flush, log_lines, send_all
-from rawzmq import raw_dealer
+from rawzmq import raw_dealer, request_reply
 
 BROKER_FRAMES = 50_000
 STORAGE_FRAMES = 25_000
@@ -198,3 +198,51 @@ def relay_chat(fake: FakeBroker, pid: int, text: str) -> None:
     raw = f'{{"type": 5, "text": "{text}"}}'.encode()
     fake.send("map-f", [[wire.PKT, 0, next(SEQ), pid, 5, raw]])
     fake.expect(lambda c: c[0] == wire.OUT and pid in c[1] and f"Fuzzy:{text}".encode() in c[2])
+
+
+SCRATCH_FRAMES = 10_000  # per registered role
+
+
+def test_fuzzed_frames_from_registered_nodes_of_every_role_crash_no_broker(tmp_path):
+    """A broker of its own (ipc: whoever may open the socket is trusted), with an edge, a map worker
+    and storage that are the fuzzer: every command of every role reaches its handler, shaped or not."""
+    fake = FakeBroker(tmp_path)  # for its config and its process handling; its ROUTER stays idle
+    endpoint = f"ipc://{tmp_path / 'broker.ipc'}"
+    broker = fake.start_node_at("broker", "broker", endpoint)
+    dealers = {}
+    try:
+        for role, name in (("storage", "s1"), ("map", "m1"), ("edge", "e1")):
+            dealers[role] = dealer = raw_dealer(endpoint, f"{name}#1".encode())
+            dealer.setsockopt(zmq.SNDHWM, 200_000)
+            hello = [wire.HELLO, role, name, "fuzz-host", 4242, "1", {}]
+            assert request_reply(dealer, [hello], timeout_ms=10_000) is not None, fake.log_path("broker").read_text()
+        sent = 0
+        started = time.monotonic()
+        for index, (role, dealer) in enumerate(dealers.items()):
+            name = {"storage": "s1", "map": "m1", "edge": "e1"}[role]
+            fuzzer = Fuzzer(50 + index, wire.TO_BROKER, pids=(1, 2, 3), map_ids=(0, 1, 2))
+
+            def messages():
+                for number in range(SCRATCH_FRAMES):
+                    if number % 500 == 0:  # it may have said BYE
+                        yield [wire.pack([[wire.HELLO, role, name, "fuzz-host", 4242, "1", {}]])]
+                    yield fuzzer.message()
+            sent += send_all(dealer, messages(), drain=None)
+            for other in dealers.values():
+                flush(other)
+        elapsed = time.monotonic() - started
+        print(f"scratch broker: {sent} frames in {elapsed:.1f} s ({sent / elapsed:.0f}/s)")
+        time.sleep(0.5)
+        status = raw_dealer(endpoint, b"status-check")
+        assert request_reply(status, [[wire.STATUS]], timeout_ms=5000) is not None, "the broker does not answer"
+        status.close(0)
+        assert broker.poll() is None, "the broker died"
+        text = fake.log_path("broker").read_text(errors="replace")
+        complaints = [line for line in text.splitlines() if " WARNING " in line or " ERROR " in line]
+        assert len(complaints) < MAX_LOG_LINES, f"the broker complained {len(complaints)} times\n{text[-3000:]}"
+        failed = [line for line in complaints if " failed: " in line]
+        assert not failed, "handlers failed on commands that fit the schema:\n" + "\n".join(failed[:20])
+    finally:
+        for dealer in dealers.values():
+            dealer.close(0)
+        fake.close()

@@ -47,3 +47,13 @@ def test_a_hello_must_name_a_role():
     broker = Broker(Config())
     hello(broker, "edge-1", "edge-1")
     assert broker.nodes == {}
+
+
+def test_a_lifeline_beat_on_a_nodes_own_socket_is_no_failure():
+    """Found by the fuzz test: LIFE fits the schema from any node, but only the lifeline's socket
+    had a handler for it; on the node's own socket it failed with a KeyError."""
+    broker = registered()
+    complaints = []
+    broker.complain = lambda kind, *args, **kwargs: complaints.append(kind)
+    broker.handle_frame(identity("edge-1"), wire.pack([[wire.LIFE, "edge-1-1"]]))
+    assert complaints == []
