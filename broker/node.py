@@ -140,12 +140,14 @@ class Broker(Registry, Leases, Lookups):
                 problem = self.hello_problem(node.identity, item, node.role)
             elif wire.command(item) and item[0] in wire.STORAGE_BOUND and node.role == wire.ROLE_MAP:
                 forwarded = [item[0], node.name, *item[1:]]
-                problem = wire.TO_STORAGE.check(forwarded, wire.ROLE_BROKER)
+                problem = wire.TO_STORAGE.check(forwarded, wire.ROLE_BROKER) or self.lease_problem(node, item)
                 if problem is None:
                     self.send_storage(forwarded)
                     continue
             else:
                 problem = wire.TO_BROKER.check(item, node.role)
+                if problem is None and item[0] in wire.SPEAKS_FOR_MAP:
+                    problem = self.lease_problem(node, item)
             if problem is not None:
                 self.complain(f"{node.name} {wire.TO_BROKER.kind_of(item)}", "dropped a command from %s: %s",
                               node.name, problem)
@@ -281,7 +283,8 @@ class Broker(Registry, Leases, Lookups):
 
     def on_close_pid(self, node, pid) -> None:
         session = self.by_pid.get(pid)
-        if session is not None:
+        # Only the worker of the map the player is on may have him disconnected.
+        if session is not None and session.map_id is not None and self.route(session.map_id).owner == node.name:
             self.send(session.edge, [wire.CLOSE, session.conn])
 
     def on_bind(self, node, edge, conn, pid, account_id) -> None:

@@ -233,6 +233,11 @@ TO_BROKER = Schema(ROLE_BROKER, {
 STORAGE_BOUND = frozenset({LOAD_MAP, CKPT, SAVE_PLAYER, SETTINGS, SET_ACCESS, GET_MAP, GET_SCRIPT,
                            SAVE_MAP, SAVE_RESOURCE, SAVE_SCRIPT})
 
+# Map workers' commands that speak for a map: which argument (after the token) is the map and
+# which its lease epoch. The broker passes one on only from the worker that holds that lease
+# (``broker.leases.Leases.lease_problem``); a save at an older epoch goes on, for storage to fence.
+SPEAKS_FOR_MAP = {TRANSFER: (0, None), LOAD_MAP: (0, 1), CKPT: (0, 1), SAVE_PLAYER: (2, 3)}
+
 # --- what storage takes (always from the broker) -------------------------------------------------
 SESSION_ROW = row(integer, optional(natural), optional(CHAR_KEY), optional(integer), NAME, integer)
 TO_STORAGE = Schema(ROLE_STORAGE, {
