@@ -59,6 +59,27 @@ class Leases:
             self.send(worker.name, command)
         route.poke_at_ms = None
 
+    def lease_problem(self, node, item: list) -> str | None:
+        """Why a worker's command that speaks for a map (``wire.SPEAKS_FOR_MAP``) is refused, or None.
+
+        A transfer or a map load comes only from the map's owner, at its epoch. A save at the current
+        epoch comes only from the owner; at an older one (a worker that was presumed dead, a lease
+        moved meanwhile) it goes on and storage fences it; at a newer one it cannot be true (it would
+        raise no fence, but it would outlive every later owner's saves)."""
+        map_index, epoch_index = wire.SPEAKS_FOR_MAP[item[0]]
+        map_id = item[1 + map_index]
+        epoch = item[1 + epoch_index] if epoch_index is not None else None
+        route = self.routes.get(map_id)
+        holds = route is not None and route.owner == node.name and (epoch is None or route.epoch == epoch)
+        if holds:
+            return None
+        if item[0] in (wire.CKPT, wire.SAVE_PLAYER):
+            # with no owner, any epoch granted so far is an old one
+            current = route.epoch if route is not None and route.owner is not None else self.last_epoch + 1
+            if epoch < current:
+                return None
+        return f"{item[0]} for map {map_id} (epoch {epoch}), whose lease {node.name} does not hold"
+
     def on_done(self, node, map_id, seq, wake_at_ms) -> None:
         route = self.routes.get(map_id)
         if route is None or route.owner != node.name:

@@ -60,6 +60,7 @@ class Broker(Registry, Leases, Lookups):
         self.routed = False  # the frame being handled carried client packets (for the routing latency)
         self.handlers = {
             wire.HELLO: self.on_hello, wire.HB: self.on_heartbeat, wire.BYE: self.on_bye,
+            wire.LIFE: self.on_life_on_node_socket,
             wire.STATUS: self.on_status,
             wire.IN: self.on_in, wire.CLOSED: self.on_closed,
             wire.OUT: self.on_out, wire.OUT_ALL: self.on_out_all, wire.OUT_CONN: self.on_out_conn,
@@ -114,10 +115,10 @@ class Broker(Registry, Leases, Lookups):
         if self.authorized is not None:
             key = self.authorized.lookup((user or "").encode())
             if key is None:
-                self.complain(f"revoked {base}", "dropped a frame from %r: its key is no longer authorized", base[:40])
+                self.complain("revoked key", "dropped a frame from %r: its key is no longer authorized", base[:40])
                 return
             if key.role != wire.ROLE_OPERATOR and key.name != base:
-                self.complain(f"impostor {key.name} {base}", "refused %r: it uses the key of the %s %s", base[:40],
+                self.complain(f"impostor {key.name}", "refused %r: it uses the key of the %s %s", base[:40],
                               key.role, key.name)
                 return
         if life:
@@ -135,16 +136,21 @@ class Broker(Registry, Leases, Lookups):
 
     def handle_items(self, node: NodeInfo, items: list) -> None:
         for item in items:
-            if wire.command(item) and item[0] in wire.STORAGE_BOUND and node.role == wire.ROLE_MAP:
+            if wire.command(item) and item[0] == wire.HELLO:  # a re-announcement: of itself, nobody else
+                problem = self.hello_problem(node.identity, item, node.role)
+            elif wire.command(item) and item[0] in wire.STORAGE_BOUND and node.role == wire.ROLE_MAP:
                 forwarded = [item[0], node.name, *item[1:]]
-                problem = wire.TO_STORAGE.check(forwarded, wire.ROLE_BROKER)
+                problem = wire.TO_STORAGE.check(forwarded, wire.ROLE_BROKER) or self.lease_problem(node, item)
                 if problem is None:
                     self.send_storage(forwarded)
                     continue
             else:
                 problem = wire.TO_BROKER.check(item, node.role)
+                if problem is None and item[0] in wire.SPEAKS_FOR_MAP:
+                    problem = self.lease_problem(node, item)
             if problem is not None:
-                self.complain(f"{node.name} {problem}", "dropped a command from %s: %s", node.name, problem)
+                self.complain(f"{node.name} {wire.TO_BROKER.kind_of(item)}", "dropped a command from %s: %s",
+                              node.name, problem)
                 continue
             try:
                 self.handlers[item[0]](node, *item[1:])
@@ -161,11 +167,9 @@ class Broker(Registry, Leases, Lookups):
                 role = item[1] if len(item) > 1 and item[1] in wire.NODE_ROLES else "stranger"
                 if key is not None and key.role != role:
                     role = "stranger"  # a key made for one role registers as no other
-                problem = wire.TO_BROKER.check(item, role)
-                if problem is None and identity != f"{item[2]}#{item[5]}".encode():
-                    problem = f"HELLO as {str(item[2])[:40]!r} from the identity {identity[:60]!r}"
+                problem = self.hello_problem(identity, item, role)
                 if problem is not None:
-                    self.complain(f"stranger {problem}", "refused a stranger's HELLO: %s", problem)
+                    self.complain("stranger HELLO", "refused a stranger's HELLO: %s", problem)
                     continue
                 self.on_hello(None, *item[1:], identity=identity)
                 self.handle_items(self.nodes[name], items[index + 1:])
@@ -176,7 +180,7 @@ class Broker(Registry, Leases, Lookups):
                     else key.role
                 problem = wire.TO_BROKER.check(item, sender)
                 if problem is not None:
-                    self.complain(f"stranger {problem}", "dropped a stranger's command: %s", problem)
+                    self.complain(f"stranger {token}", "dropped a stranger's command: %s", problem)
                 elif token == wire.STATUS:
                     self.outbox.add(identity, [wire.STATUS_REPLY, self.status_view()])
                 else:  # operators reach the endpoint only from inside the cluster (or with an operator key)
@@ -184,6 +188,21 @@ class Broker(Registry, Leases, Lookups):
                 answered = True
         if not answered:
             self.outbox.add(identity, [wire.WHO])
+
+    @staticmethod
+    def hello_problem(identity: bytes, item: list, role: str) -> str | None:
+        """Why a HELLO from ``identity``, which may speak as a ``role``, is refused (None: it is not).
+        A node registers under the name and incarnation its identity carries, in the role its key
+        (or, once registered, its first HELLO) gave it."""
+        problem = wire.TO_BROKER.check(item, role)
+        if problem is None and item[1] != role:
+            problem = f"HELLO as a {item[1]} from a {role}"
+        if problem is None and identity != f"{item[2]}#{item[5]}".encode():
+            problem = f"HELLO as {str(item[2])[:40]!r} from the identity {identity[:60]!r}"
+        return problem
+
+    def on_life_on_node_socket(self, node, incarnation) -> None:
+        """A lifeline beat belongs on the lifeline's socket (``on_life``); here the frame itself was life."""
 
     def on_status(self, node) -> None:
         """An edge asks for the cluster view (for its /status and /metrics pages)."""
@@ -264,7 +283,8 @@ class Broker(Registry, Leases, Lookups):
 
     def on_close_pid(self, node, pid) -> None:
         session = self.by_pid.get(pid)
-        if session is not None:
+        # Only the worker of the map the player is on may have him disconnected.
+        if session is not None and session.map_id is not None and self.route(session.map_id).owner == node.name:
             self.send(session.edge, [wire.CLOSE, session.conn])
 
     def on_bind(self, node, edge, conn, pid, account_id) -> None:

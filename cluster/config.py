@@ -72,6 +72,9 @@ class EdgeSection:
     host: str = "0.0.0.0"
     port: int = 8080
     max_frame_bytes: int = 65536
+    # A connection that has not sent its whole HTTP request (the websocket handshake) by
+    # then is closed, and so is an HTTP connection idle that long between requests.
+    handshake_timeout_ms: int = 10000
     packets_per_second: int = 40  # sustained rate per connection
     burst: int = 80  # packets a connection may send at once before the rate applies
     # PEM certificate (chain) and private key: with both set the edge serves wss:// and
@@ -262,6 +265,7 @@ ROLES = ("broker", "edge", "map", "storage")
 # Range checks for numbers: key → (minimum, maximum).
 _RANGES: dict[str, tuple[int, int]] = {
     "edge.port": (0, 65535),
+    "edge.handshake_timeout_ms": (100, 3_600_000),
     "nodes.port": (0, 65535),
     "heartbeat.liveness": (1, 100),
     "heartbeat.interval_ms": (10, 600_000),

@@ -45,6 +45,7 @@ class BrokerLink:
         self.on_hello = on_hello  # told each time the node (re-)announces itself
         self.schema = wire.SCHEMAS[role]
         self.complain = RateLimitedLog(log)
+        self.note = RateLimitedLog(log, level=logging.INFO)  # events a peer may repeat at will
         self.incarnation = uuid.uuid4().hex[:12]
         # The ZeroMQ identity: the name plus this process's incarnation, which only the broker learns
         # (in the encrypted HELLO), so no other peer can take this node's place in the broker's routing.
@@ -79,7 +80,8 @@ class BrokerLink:
         for command in wire.unpack(frame):
             problem = self.schema.check(command, wire.ROLE_BROKER)
             if problem is not None:
-                self.complain(problem, "%s: dropped a command from the broker: %s", self.name, problem)
+                self.complain(self.schema.kind_of(command), "%s: dropped a command from the broker: %s",
+                              self.name, problem)
                 continue
             token = command[0]
             if token == wire.HB:
@@ -87,7 +89,7 @@ class BrokerLink:
             if token == wire.WHO:
                 if self.leaving:
                     continue
-                log.info("%s: broker does not know us; registering again", self.name)
+                self.note("who", "%s: broker does not know us; registering again", self.name)
                 self.hello()
                 continue
             for_node.append(command)

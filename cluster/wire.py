@@ -77,6 +77,23 @@ def text(limit: int = NAME_BYTES) -> Kind:
     return lambda value: type(value) is str and len(value) <= limit
 
 
+LMDB_KEY_BYTES = 511  # storage keys records by names: a longer (or empty) key cannot be stored or looked up
+
+
+def key_text(limit: int = NAME_BYTES) -> Kind:
+    """A name storage looks records up by: 1 to ``limit`` characters that fit an LMDB key."""
+    return lambda value: (type(value) is str and 0 < len(value) <= limit
+                          and len(value.encode("utf-8", "surrogatepass")) <= LMDB_KEY_BYTES)
+
+
+def one_of(*values: str) -> Kind:
+    return lambda value: type(value) is str and value in values
+
+
+def between(low: int, high: int) -> Kind:
+    return lambda value: type(value) is int and low <= value <= high
+
+
 def blob(limit: int = PAYLOAD_BYTES) -> Kind:
     return lambda value: type(value) is bytes and len(value) <= limit
 
@@ -104,12 +121,20 @@ def row(*kinds: Kind) -> Kind:
         kind(item) for kind, item in zip(kinds, value))
 
 
+def fields(**kinds: Kind) -> Kind:
+    """A mapping with at least these keys, each of its kind (other keys are not looked at)."""
+    return lambda value: type(value) is dict and all(key in value and kind(value[key]) for key, kind in kinds.items())
+
+
 def command(value: Any) -> bool:
     return type(value) is list and bool(value) and type(value[0]) is str
 
 
-CHAR_KEY = row(natural, natural)  # [account_id, slot]
+CHAR_KEY = row(natural, between(0, 255))  # [account_id, slot]: storage's 9-byte character key
 NAME, TOKEN, SCRIPT_TEXT = text(NAME_BYTES), text(NAME_BYTES), text(TEXT_BYTES)
+SCRIPT_NAME, CHARACTER_NAME = key_text(NAME_BYTES), key_text(255)
+ACCOUNT_PACKET = between(0, 4)  # the packet types storage answers (PROTOCOL 2.1)
+PACKET_TYPE = between(0, 2**31 - 1)  # what an edge forwards (it ignores negative types, refuses larger ones)
 PAYLOAD = blob()
 PIDS = items(integer)
 
@@ -159,17 +184,24 @@ class Schema:
             return f"malformed {item[0]}"
         return None
 
+    def kind_of(self, item: Any) -> str:
+        """A name for the kind of problem ``item`` has, from a small set whatever the input (the key
+        under which a rate-limited log counts it): its token if this role knows it, else one word."""
+        if not command(item):
+            return "not a command"
+        return item[0] if item[0] in self.commands else "unknown command"
+
 
 # --- what the broker takes (the sender is a registered node of the named role, or a stranger) -----
 TO_BROKER = Schema(ROLE_BROKER, {
     # register or re-announce: role, name, host, pid, incarnation, state (edges: sessions, workers: maps)
-    HELLO: takes(ANY_NODE, TOKEN, NAME, text(255), natural, TOKEN, mapping),
+    HELLO: takes(ANY_NODE, one_of(*NODE_ROLES), NAME, text(255), natural, TOKEN, mapping),
     HB: takes(ANY_NODE, optional(mapping), optional=1),  # heartbeat, with the node's counters
     LIFE: takes(ANY_NODE, TOKEN),  # incarnation: a beat of the node's lifeline thread (cluster.lifeline)
     BYE: takes(ANY_NODE),  # leaving on purpose
     STATUS: takes(EVERYONE),  # ask for the cluster view
     ADMIN: takes(ROLE_OPERATOR, TOKEN, TOKEN, anything),  # request_id, action, args
-    IN: takes(ROLE_EDGE, integer, integer, PAYLOAD),  # conn, packet type, raw client frame
+    IN: takes(ROLE_EDGE, integer, PACKET_TYPE, PAYLOAD),  # conn, packet type, raw client frame
     CLOSED: takes(ROLE_EDGE, integer),  # conn: the websocket closed
     OUT: takes((ROLE_MAP, ROLE_STORAGE), PIDS, PAYLOAD),  # to those players
     OUT_ALL: takes((ROLE_MAP, ROLE_STORAGE), PAYLOAD),  # to everyone in game
@@ -202,10 +234,15 @@ TO_BROKER = Schema(ROLE_BROKER, {
 STORAGE_BOUND = frozenset({LOAD_MAP, CKPT, SAVE_PLAYER, SETTINGS, SET_ACCESS, GET_MAP, GET_SCRIPT,
                            SAVE_MAP, SAVE_RESOURCE, SAVE_SCRIPT, MODERATE})
 
+# Map workers' commands that speak for a map: which argument (after the token) is the map and
+# which its lease epoch. The broker passes one on only from the worker that holds that lease
+# (``broker.leases.Leases.lease_problem``); a save at an older epoch goes on, for storage to fence.
+SPEAKS_FOR_MAP = {TRANSFER: (0, None), LOAD_MAP: (0, 1), CKPT: (0, 1), SAVE_PLAYER: (2, 3)}
+
 # --- what storage takes (always from the broker) -------------------------------------------------
 SESSION_ROW = row(integer, optional(natural), optional(CHAR_KEY), optional(integer), NAME, integer)
 TO_STORAGE = Schema(ROLE_STORAGE, {
-    ACCT: takes(ROLE_BROKER, NAME, integer, optional(integer), natural, PAYLOAD),  # edge, conn, pid, type, raw
+    ACCT: takes(ROLE_BROKER, NAME, integer, optional(integer), ACCOUNT_PACKET, PAYLOAD),  # edge, conn, pid, type, raw
     LOGOUT: takes(ROLE_BROKER, integer, boolean),  # pid, in_game: the session ended
     SESSIONS: takes(ROLE_BROKER, items(SESSION_ROW)),  # [[pid, account_id, char_key, map_id, edge, conn]...]
     ADMIN: takes(ROLE_BROKER, blob(255), TOKEN, TOKEN, anything),  # client, request_id, action, args
@@ -216,25 +253,28 @@ TO_STORAGE = Schema(ROLE_STORAGE, {
     SAVE_PLAYER: takes(ROLE_BROKER, NAME, integer, optional(CHAR_KEY), integer, integer,  # pid, key, map,
                        optional(mapping), boolean),  # epoch, record, final
     SETTINGS: takes(ROLE_BROKER, NAME, natural, mapping),  # account_id, settings (type 23)
-    SET_ACCESS: takes(ROLE_BROKER, NAME, integer, integer, text(255), anything),  # pid, access, name, level
+    SET_ACCESS: takes(ROLE_BROKER, NAME, integer, integer, CHARACTER_NAME, anything),  # pid, access, name, level
     GET_MAP: takes(ROLE_BROKER, NAME, integer, anything),  # pid, map_id: /copymap
-    GET_SCRIPT: takes(ROLE_BROKER, NAME, integer, text(255)),  # pid, name: /editscript
+    GET_SCRIPT: takes(ROLE_BROKER, NAME, integer, SCRIPT_NAME),  # pid, name: /editscript
     SAVE_MAP: takes(ROLE_BROKER, NAME, integer, integer, mapping),  # pid, map_id, record (type 12)
     SAVE_RESOURCE: takes(ROLE_BROKER, NAME, integer, TOKEN, integer, mapping),  # pid, kind, index, record
-    SAVE_SCRIPT: takes(ROLE_BROKER, NAME, integer, NAME, SCRIPT_TEXT),  # pid, name, text (type 26)
+    SAVE_SCRIPT: takes(ROLE_BROKER, NAME, integer, SCRIPT_NAME, SCRIPT_TEXT),  # pid, name, text (type 26)
     # pid, his access, his name, action (cluster.moderation.ACTIONS), the text after the command
     MODERATE: takes(ROLE_BROKER, NAME, integer, integer, text(255), TOKEN, SCRIPT_TEXT),
 })
 
 # --- what a map worker takes (from the broker; storage's answers come through TO / FOR_*) -------------
+# what a worker needs of the world to run a map (storage's LOAD_MAP answer)
+WORLD = fields(map_ids=PIDS, shops=items(anything), items=items(anything), professions=items(anything),
+               npcs=items(anything))
 MAP_COMMAND = (integer, natural, integer)  # map_id, seq, pid: the head of an ordered map command
 TO_MAP = Schema(ROLE_MAP, {
     GRANT: takes(ROLE_BROKER, integer, integer, PIDS),  # map_id, epoch, players to re-join: you own it
     REVOKE: takes(ROLE_BROKER, integer),  # map_id: you no longer own it
     LEASES: takes(ROLE_BROKER, items(row(integer, integer))),  # [[map_id, epoch]...]: all you own
     # map_id, epoch, map, runtime, [[pid, char_key, record]...], world (from storage)
-    MAP_LOADED: takes(ROLE_BROKER, integer, integer, mapping, optional(mapping),
-                      items(row(integer, CHAR_KEY, mapping)), mapping),
+    MAP_LOADED: takes(ROLE_BROKER, integer, integer, fields(tiles=items(items(mapping))), optional(mapping),
+                      items(row(integer, CHAR_KEY, mapping)), WORLD),
     RELOAD: takes(ROLE_BROKER, integer),  # map_id: checkpoint and release it (it is reloaded)
     RESOURCE: takes(ROLE_BROKER, TOKEN, natural, anything),  # kind, index, record
     SCRIPT_UPDATE: takes(ROLE_BROKER, NAME, SCRIPT_TEXT),  # name, text ("" = delete)

@@ -396,8 +396,10 @@ class Edge:
             websocket_max_message_size=self.config.edge.max_frame_bytes,
             websocket_ping_interval=None,
         )
+        # The idle timeout is also how long Tornado waits for a request's headers (the handshake).
         server = tornado.httpserver.HTTPServer(app, max_buffer_size=self.config.edge.max_frame_bytes * 4,
-                                               ssl_options=tls)
+                                               ssl_options=tls,
+                                               idle_connection_timeout=self.config.edge.handshake_timeout_ms / 1000)
         server.listen(self.port, self.host)
         scheme = "wss" if tls else "ws"
         log.info("edge %s listening on %s://%s:%d/ (broker %s)", self.name, scheme, self.host, self.port,

@@ -47,6 +47,7 @@ import logging
 import time
 from typing import Any
 
+from cluster.logs import RateLimitedLog
 from scripting.api import GameAPI
 from scripting.memory import retained_bytes
 from scripting.returns import NOT_RUN, overrides  # noqa: F401  (re-exported: the contract of call's result)
@@ -54,6 +55,7 @@ from scripting.sandbox import DEFAULT_BUDGET_MS, Script, ScriptError, compile_sc
 from workers.runtime import Effects
 
 log = logging.getLogger(__name__)
+refusals = RateLimitedLog(log)  # a script that does not compile, once per name per interval
 
 LOG_EVERY_S = 10.0
 MODULE_BODY = "<module>"
@@ -121,7 +123,7 @@ class ScriptHooks:
                 raise ScriptError(name, f"its module body {over}")
         except ScriptError as error:
             if name in self.scripts:
-                log.warning("%s; the previous version stays active", error)
+                refusals(f"compile {name}", "%s; the previous version stays active", error)
             else:
                 self.sources[name] = text  # the same text is not tried again until it changes
                 self._quarantine(name, MODULE_BODY, f"did not load: {error}")

@@ -97,6 +97,8 @@ class Accounts:
         try:
             packet = json.loads(raw)
         except (ValueError, RecursionError):  # not JSON, or nested too deep
+            packet = None
+        if not isinstance(packet, dict):  # the edge lets only JSON objects through; anything else ends it
             out.append([wire.CLOSE_CONN, edge, conn])
             return
         if (edge, conn) in self.busy:

@@ -184,7 +184,7 @@ class Storage:
         current = txn.get("fences", db.int_key(map_id), 0)
         if epoch < current:
             self.refused_checkpoints += 1
-            self.complain(f"fenced {map_id} {sender}", "refused %s of map %s from %s: epoch %s is older than "
+            self.complain(f"fenced {sender}", "refused %s of map %s from %s: epoch %s is older than "
                           "the lease's %s", what, map_id, sender, epoch, current)
             out.append([wire.FENCED, map_id, sender, epoch, current])
             return True
@@ -224,7 +224,7 @@ class Storage:
 
     def on_get_map(self, txn, out, sender, pid, map_id) -> None:
         """/copymap: any map of the world, for one player."""
-        record = txn.map_record(map_id) if isinstance(map_id, int) and not isinstance(map_id, bool) else None
+        record = txn.map_record(map_id) if wire.integer(map_id) else None
         out.append([wire.FOR_PLAYER, pid, wire.COPYMAP, [map_id, record]])
 
     def on_get_script(self, txn, out, sender, pid, name) -> None:

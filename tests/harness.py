@@ -254,8 +254,10 @@ class ClusterHarness:
 class GameClient:
     """A websocket player speaking PROTOCOL.md; every received packet is kept in ``seen``."""
 
-    def __init__(self, url: str, tls: ssl.SSLContext | None = None) -> None:
-        options = {"ssl": tls} if tls is not None else {}
+    def __init__(self, url: str, tls: ssl.SSLContext | None = None, sock: socket.socket | None = None) -> None:
+        options: dict[str, Any] = {"ssl": tls} if tls is not None else {}
+        if sock is not None:  # already connected (e.g. from inside another network namespace)
+            options["sock"] = sock
         self._connection = connect(url, open_timeout=5, max_size=2**22, **options)
         self.ws = self._connection.__enter__()
         self.seen: list[dict] = []

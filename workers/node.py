@@ -162,10 +162,10 @@ class MapWorker:
         self.link.queue([wire.LOAD_MAP, map_id, epoch, rejoin])
 
     def on_revoke(self, map_id: int) -> None:
-        self.maps.pop(map_id, None)
+        held = self.maps.pop(map_id, None) is not None
         self.checkpointed_ms.pop(map_id, None)
-        self.loading.pop(map_id, None)
-        log.info("map %s revoked", map_id)
+        if (self.loading.pop(map_id, None) is not None) or held:
+            log.info("map %s revoked", map_id)
 
     def on_map_loaded(self, map_id, epoch, map_record, runtime_state, players, world) -> None:
         loading = self.loading.get(map_id)

@@ -196,6 +196,16 @@ def test_logged_in_session_cannot_log_in_again_or_create_an_account(desk):
     refused(desk.login(4, "cy@example.com"), 4, "winLogin")  # cy was never created
 
 
+@pytest.mark.parametrize("packet_type", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("raw", [b"null", b"[1, 2]", b"5", b'"text"'])
+def test_json_that_is_not_an_object_closes(desk, packet_type, raw):
+    """Found by the fuzz test: a JSON null reached the packet's handler, which failed on it."""
+    out: list = []
+    with desk.store.write() as txn:
+        desk.accounts.handle(txn, out, EDGE, 1, packet_type, raw)
+    assert out == [[wire.CLOSE_CONN, EDGE, 1]]
+
+
 @pytest.mark.parametrize("packet_type", [2, 3, 4])
 def test_character_packets_without_a_session_close(desk, packet_type):
     out = desk.send(1, packet_type, {"slot_id": 0, "name": "Ann", "profession_id": 0, "gender": 0})

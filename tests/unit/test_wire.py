@@ -6,7 +6,7 @@ import json
 import msgpack
 import pytest
 
-from cluster import wire
+from cluster import records, wire
 
 
 def test_round_trip_keeps_bytes_as_bytes():
@@ -92,6 +92,9 @@ GOOD = {
         ([wire.CLOSE_PID, 5], wire.ROLE_MAP),
     ],
     wire.TO_MAP: [
+        ([wire.MAP_LOADED, 0, 1, records.new_map(), None, [], {"map_ids": [0, 1], "shops": [], "items": [],
+                                                                "professions": [], "npcs": [], "scripts": {}}],
+         wire.ROLE_BROKER),
         ([wire.PKT, 3, 7, 12, 6, b"{}"], wire.ROLE_BROKER),
         ([wire.MUTED, 3, 7, 12, True, 1_700_000_000_000], wire.ROLE_BROKER),
         ([wire.MUTED, 3, 7, 12, True, None], wire.ROLE_BROKER),  # until lifted
@@ -132,6 +135,10 @@ BAD = {
         ([wire.PKT, 3, 7, 12, 6, b"{}"], wire.ROLE_EDGE),
         ([wire.PKT, 3, -7, 12, 6, b"{}"], wire.ROLE_BROKER),  # seqs are natural
         ([wire.LEASES, [[3]]], wire.ROLE_BROKER),
+        # a map without tiles, a world without its lists: the map would fail on every batch
+        ([wire.MAP_LOADED, 0, 1, {}, None, [], {"map_ids": [0], "shops": [], "items": [], "professions": [],
+                                                "npcs": []}], wire.ROLE_BROKER),
+        ([wire.MAP_LOADED, 0, 1, {"tiles": [[{}]]}, None, [], {}], wire.ROLE_BROKER),
         ([wire.OUT, [1], b"{}"], wire.ROLE_BROKER),  # not a map worker's command
         ([wire.MUTED, 3, 7, 12, 1, None], wire.ROLE_BROKER),  # muted is a bool
         ([wire.MUTED, 3, 7, 12, True, "soon"], wire.ROLE_BROKER),
@@ -144,6 +151,15 @@ BAD = {
         ([wire.MODERATE, "map-1", 5, "2", "Ann", "ban", "Bob"], wire.ROLE_BROKER),  # access is an int
         ([wire.MODERATE, "map-1", 5, 2, "Ann", "ban", None], wire.ROLE_BROKER),
         ([wire.MODERATE, "map-1", 5, 2, "Ann", "ban"], wire.ROLE_BROKER),
+        # Found by the fuzz test (tests/fault/test_fault_fuzz.py): each of these fitted and then
+        # failed in storage's handler.
+        ([wire.ACCT, "edge-1", 4, None, 5, b"{}"], wire.ROLE_BROKER),  # storage answers types 0 to 4 only
+        ([wire.SAVE_SCRIPT, "map-1", 5, "", "text"], wire.ROLE_BROKER),  # LMDB takes no empty key
+        ([wire.GET_SCRIPT, "map-1", 5, ""], wire.ROLE_BROKER),
+        ([wire.GET_SCRIPT, "map-1", 5, "\U0001f600" * 64 + "x" * 200], wire.ROLE_BROKER),  # over 511 bytes
+        ([wire.SET_ACCESS, "map-1", 5, 2, "", 1], wire.ROLE_BROKER),
+        ([wire.SET_ACCESS, "map-1", 5, 2, "\U0001f600" * 200, 1], wire.ROLE_BROKER),
+        ([wire.SAVE_PLAYER, "map-1", 5, [1, 256], 3, 10, {}, False], wire.ROLE_BROKER),  # slot is one byte
     ],
     wire.TO_EDGE: [
         ([wire.OUT, 1, b"{}"], wire.ROLE_BROKER),
