@@ -55,6 +55,7 @@ class Leases:
         self.send(worker.name, [wire.GRANT, route.map_id, route.epoch, rejoin])
         route.unacked.extend(route.waiting)
         route.waiting.clear()
+        self.survivors(route)
         for command in route.unacked:
             self.send(worker.name, command)
         route.poke_at_ms = None

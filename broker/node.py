@@ -14,6 +14,7 @@ from pathlib import Path
 
 import zmq
 
+from broker.crashes import Crashes
 from broker.leases import Leases
 from broker.lookups import Lookups
 from broker.registry import Registry
@@ -21,7 +22,7 @@ from broker.tables import BrokerCounters, MapRoute, NodeInfo, PokeTimers, Sessio
 from broker.view import cluster_view
 from cluster import fabric, wire
 from cluster.config import Config
-from cluster.lifeline import LIFE_SUFFIX, Lifeline
+from cluster.lifeline import GUARDIAN_SUFFIX, LIFE_SUFFIX, Lifeline
 from cluster.lockfile import DataDirInUse, DataDirLock, in_use_message
 from cluster.link import now_ms
 from cluster.logs import RateLimitedLog
@@ -32,7 +33,7 @@ MAX_FRAMES_PER_TURN = 2000
 CONFIG_ERROR_EXIT = 2  # the supervisor does not restart a node that exits with this
 
 
-class Broker(Registry, Leases, Lookups):
+class Broker(Registry, Leases, Crashes, Lookups):
     """Routing, leases and pokes for the whole cluster."""
 
     def __init__(self, config: Config, name: str = "broker", authorized=None) -> None:
@@ -49,6 +50,7 @@ class Broker(Registry, Leases, Lookups):
         self.claimed_places: dict[int, int] = {}  # pid → map_id re-announced by a worker
         self.descriptions: dict[int, dict] = {}  # pid → name, level, profession re-announced by a worker
         self.presumed_dead: dict[str, str] = {}  # node name → the incarnation declared dead
+        self.quarantined: dict[str, dict] = {}  # script → {script, function, reason, at_ms}
         self.complain = RateLimitedLog(log)
         self.started_ms = now_ms()
         self.recovering = True
@@ -72,6 +74,7 @@ class Broker(Registry, Leases, Lookups):
             wire.RESOURCE_CHANGED: self.on_resource_changed, wire.SCRIPT_CHANGED: self.on_script_changed,
             wire.RELOAD_WORLD: self.on_reload_world, wire.FENCED: self.on_fenced,
             wire.TRANSFER: self.on_transfer, wire.DONE: self.on_done, wire.RELEASE: self.on_release,
+            wire.QUARANTINE: self.on_quarantine,
         }
 
     # --- plumbing -------------------------------------------------------------
@@ -109,8 +112,10 @@ class Broker(Registry, Leases, Lookups):
             self.complain("bad frame", "dropped a bad frame from %r: %s", identity[:40], error)
             return
         text = identity.decode("utf-8", "replace")
-        life = text.endswith(LIFE_SUFFIX)
-        name = base = text[:-len(LIFE_SUFFIX)] if life else text.split("#")[0]
+        name, channel = text.split("#")[0], None
+        if "!" in text:  # a node's side channel: its lifeline, or its guardian's crash report
+            name, channel = text.rsplit("!", 1)
+        base = name
         key = None
         if self.authorized is not None:
             key = self.authorized.lookup((user or "").encode())
@@ -121,8 +126,14 @@ class Broker(Registry, Leases, Lookups):
                 self.complain(f"impostor {key.name}", "refused %r: it uses the key of the %s %s", base[:40],
                               key.role, key.name)
                 return
-        if life:
+        if channel == LIFE_SUFFIX[1:]:
             self.on_life(base, items)
+            return
+        if channel == GUARDIAN_SUFFIX[1:]:
+            self.on_crashed(base, items)
+            return
+        if channel is not None:
+            self.complain("channel", "dropped a frame from the unknown channel %r", text[:60])
             return
         node = self.nodes.get(name)
         if node is None or node.identity != identity:
@@ -140,7 +151,9 @@ class Broker(Registry, Leases, Lookups):
                 problem = self.hello_problem(node.identity, item, node.role)
             elif wire.command(item) and item[0] in wire.STORAGE_BOUND and node.role == wire.ROLE_MAP:
                 forwarded = [item[0], node.name, *item[1:]]
-                problem = wire.TO_STORAGE.check(forwarded, wire.ROLE_BROKER) or self.lease_problem(node, item)
+                problem = wire.TO_STORAGE.check(forwarded, wire.ROLE_BROKER)
+                if problem is None and item[0] in wire.SPEAKS_FOR_MAP:
+                    problem = self.lease_problem(node, item)
                 if problem is None:
                     self.send_storage(forwarded)
                     continue
@@ -218,6 +231,7 @@ class Broker(Registry, Leases, Lookups):
             now = now_ms()
             for route in list(self.routes.values()):
                 if route.owner == node.name:
+                    self.count_deaths(route)
                     route.owner = None
                     self.counters.lease_lost(route.map_id, node.name, route.has_work(), now)
                     if route.has_work():
@@ -343,6 +357,8 @@ class Broker(Registry, Leases, Lookups):
             self.send(worker.name, [wire.RESOURCE, kind, index, record])
 
     def on_script_changed(self, node, name, text) -> None:
+        """Saved (or deleted) by staff: it runs again everywhere, out of quarantine."""
+        self.quarantined.pop(name, None)
         for worker in self.live_workers():
             self.send(worker.name, [wire.SCRIPT_UPDATE, name, text])
 

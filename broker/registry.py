@@ -33,6 +33,7 @@ SESSION_ROW = wire.row(wire.integer, wire.optional(wire.integer), wire.optional(
                        wire.optional(wire.CHAR_KEY), wire.optional(wire.integer))
 MAP_ROW = wire.row(wire.integer, wire.integer, wire.items(wire.row(wire.integer, wire.mapping), 10_000))
 DESCRIPTION_KEYS = ("name", "level", "profession_id")
+QUARANTINE_ROW = wire.row(wire.NAME, wire.NAME, wire.text(500), wire.integer)
 
 
 class Registry:
@@ -60,6 +61,7 @@ class Registry:
         elif role == wire.ROLE_MAP:
             self.adopt_maps(name, state.get("maps"))
         elif role == wire.ROLE_STORAGE:
+            self.adopt_quarantines(state.get("quarantined"))
             for command in self.storage_waiting:
                 self.send(name, command)
             self.storage_waiting = []
@@ -163,6 +165,14 @@ class Registry:
                     if session.map_id != map_id:
                         self.place(session, map_id)
         self.send(worker, [wire.LEASES, held])
+
+    def adopt_quarantines(self, quarantined) -> None:
+        """Storage's durable list of quarantined scripts (for the status view, after a broker restart)."""
+        for entry in quarantined if isinstance(quarantined, list) else ():
+            if QUARANTINE_ROW(entry):
+                script, function, reason, at_ms = entry
+                self.quarantined.setdefault(script, {"script": script, "function": function, "reason": reason,
+                                                     "at_ms": at_ms})
 
     # --- silence ------------------------------------------------------------------------------------
     def judge_silence(self, now: int, stalled_ms: int) -> None:

@@ -63,6 +63,7 @@ class MapRoute:
     players: set = field(default_factory=set)
     poke_at_ms: int | None = None
     last_poke_ms: int = 0
+    deaths: dict = field(default_factory=dict)  # seq → how many owners died with it unconfirmed
 
     def has_work(self) -> bool:
         return bool(self.players or self.unacked or self.waiting)
@@ -70,7 +71,9 @@ class MapRoute:
     def ack(self, seq: int) -> None:
         unacked = self.unacked
         while unacked and unacked[0][2] <= seq:
-            unacked.popleft()
+            confirmed = unacked.popleft()
+            if self.deaths:
+                self.deaths.pop(confirmed[2], None)
 
     def pending_joiners(self) -> set:
         """Players whose JOIN is still queued or unconfirmed."""
@@ -120,6 +123,7 @@ class BrokerCounters:
     lease_releases: int = 0
     lease_expiries: int = 0  # leases that ended without a release: their worker died or restarted
     failovers: int = 0  # of those, maps with players or queued work, granted again
+    quarantines: int = 0  # scripts disabled on every worker
     routing: Histogram = field(default_factory=Histogram)  # a frame with client packets: in → sent
     recent_failovers: deque = field(default_factory=lambda: deque(maxlen=RECENT_FAILOVERS))
     orphaned: dict = field(default_factory=dict)  # map_id → its failover record, until granted again
@@ -142,4 +146,5 @@ class BrokerCounters:
         return {"packets_routed": self.packets_routed, "bytes_in": self.bytes_in, "bytes_out": self.bytes_out,
                 "lease_grants": self.lease_grants, "lease_releases": self.lease_releases,
                 "lease_expiries": self.lease_expiries, "failovers": self.failovers,
+                "script_quarantines": self.quarantines,
                 "routing_seconds": self.routing.to_wire()}

@@ -24,7 +24,8 @@ def cluster_view(broker) -> dict:
             "players_in_game": players_in_game, "recovering": broker.recovering,
             "failovers": broker.counters.failovers,
             "recent_failovers": [dict(record) for record in reversed(broker.counters.recent_failovers)],
-            "packets_in": broker.counters.packets_routed, "queues": queues, "now_ms": now}
+            "packets_in": broker.counters.packets_routed, "queues": queues, "now_ms": now,
+            "quarantined_scripts": sorted(broker.quarantined.values(), key=lambda q: q["script"])}
 
 
 def leases(broker, now: int) -> list[dict]:

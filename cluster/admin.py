@@ -179,7 +179,8 @@ def run_world(config: Config, args: argparse.Namespace) -> int:
             count = tools.export_world(config.data_dir, directory)
             print(f"exported {count} maps, the resource lists and the scripts to {directory}")
             return 0
-        maps, resources, scripts = tools.load_world_dir(directory)
+        print(f"checking the world in {directory} (each script is proven in a disposable process)")
+        maps, resources, scripts = tools.load_world_dir(directory, config.scripting)
     except tools.BackupError as error:
         print(f"odyssey: {error}", file=sys.stderr)
         return 1

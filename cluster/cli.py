@@ -151,9 +151,9 @@ def run_node(config: config_module.Config, role: str, name: str, port: int | Non
     elif role == "storage":
         from storage.node import run
         run(config, name)
-    else:
-        from workers.node import run
-        run(config, name)
+    else:  # a map worker runs under its guardian, which reports what crashed it (workers.guardian)
+        from workers.guardian import run
+        return max(run(config, name), 0)
     return 0
 
 

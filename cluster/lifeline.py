@@ -38,7 +38,9 @@ from cluster import wire
 log = logging.getLogger(__name__)
 
 WATCHDOG_EXIT = 70  # a node ended by its own watchdog (EX_SOFTWARE); the supervisor restarts it
-LIFE_SUFFIX = "!life"  # node names cannot contain "!", so this identity is never a node's
+# A node's side channels: identities no node has (node names cannot contain "!").
+LIFE_SUFFIX = "!life"  # its lifeline's heartbeats
+GUARDIAN_SUFFIX = "!guardian"  # a map worker's guardian's crash report (workers.guardian)
 
 
 def life_identity(name: str) -> bytes:

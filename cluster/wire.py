@@ -37,6 +37,7 @@ OUT_CONN, OUT_ALL, CLOSE_CONN, ENTER, TO = "OUT_CONN", "OUT_ALL", "CLOSE_CONN", 
 FOR_PLAYER, FOR_MAP = "FOR_PLAYER", "FOR_MAP"
 RESOURCE_CHANGED, SCRIPT_CHANGED, RELOAD_WORLD = "RESOURCE_CHANGED", "SCRIPT_CHANGED", "RELOAD_WORLD"
 FENCED = "FENCED"
+CRASHED, QUARANTINE, SCRIPT_QUARANTINE = "CRASHED", "QUARANTINE", "SCRIPT_QUARANTINE"
 GRANT, REVOKE, LEASES, PKT, JOIN, LEAVE, POKE = "GRANT", "REVOKE", "LEASES", "PKT", "JOIN", "LEAVE", "POKE"
 UPDATE, WHO_LIST, LOCATE, WARP, COPYMAP, SCRIPT, MAP_SAVED = (
     "UPDATE", "WHO_LIST", "LOCATE", "WARP", "COPYMAP", "SCRIPT", "MAP_SAVED")
@@ -227,6 +228,10 @@ TO_BROKER = Schema(ROLE_BROKER, {
     WHO_ONLINE: takes(ROLE_MAP, integer),  # /who: answered with WHO_LIST
     WARPTO: takes(ROLE_MAP, integer, text(255)),  # /warpto: the broker LOCATEs the target
     LOCATED: takes(ROLE_MAP, integer, integer, integer, integer),  # requester, map_id, x, y
+    # script, function, why: a script that failed too often (or hoards memory) is disabled everywhere
+    QUARANTINE: takes(ROLE_MAP, NAME, NAME, text(500)),
+    # (from a worker's guardian, workers.guardian) name, its breadcrumb, how it died
+    CRASHED: takes(ROLE_MAP, NAME, row(TOKEN, optional(integer), natural, TOKEN, NAME, NAME), text(200)),
 })
 
 # Commands a map worker addresses to storage; the broker checks them against the storage
@@ -261,6 +266,7 @@ TO_STORAGE = Schema(ROLE_STORAGE, {
     SAVE_SCRIPT: takes(ROLE_BROKER, NAME, integer, SCRIPT_NAME, SCRIPT_TEXT),  # pid, name, text (type 26)
     # pid, his access, his name, action (cluster.moderation.ACTIONS), the text after the command
     MODERATE: takes(ROLE_BROKER, NAME, integer, integer, text(255), TOKEN, SCRIPT_TEXT),
+    QUARANTINE: takes(ROLE_BROKER, NAME, NAME, text(500)),  # script, function, why: keep it disabled
 })
 
 # --- what a map worker takes (from the broker; storage's answers come through TO / FOR_*) -------------
@@ -278,6 +284,7 @@ TO_MAP = Schema(ROLE_MAP, {
     RELOAD: takes(ROLE_BROKER, integer),  # map_id: checkpoint and release it (it is reloaded)
     RESOURCE: takes(ROLE_BROKER, TOKEN, natural, anything),  # kind, index, record
     SCRIPT_UPDATE: takes(ROLE_BROKER, NAME, SCRIPT_TEXT),  # name, text ("" = delete)
+    SCRIPT_QUARANTINE: takes(ROLE_BROKER, NAME, NAME, text(500)),  # script, function, why: disable it
     POKE: takes(ROLE_BROKER, integer),  # map_id: timed wake-up
     PKT: takes(ROLE_BROKER, *MAP_COMMAND, natural, PAYLOAD),  # ..., type, raw: a client packet
     JOIN: takes(ROLE_BROKER, *MAP_COMMAND, CHAR_KEY, mapping),  # ..., char_key, record: he arrives

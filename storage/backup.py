@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import lmdb
@@ -104,29 +105,43 @@ def export_world(data_dir: Path, directory: Path) -> int:
     return len(maps)
 
 
-def load_world_dir(directory: Path) -> tuple[dict, dict, dict | None]:
+PROOFS_AT_ONCE = 2  # scripts proven in parallel by a world import (one child process each)
+
+
+def load_world_dir(directory: Path, limits=None) -> tuple[dict, dict, dict | None]:
     """Read and check world files: (maps, resources, scripts, or None when the
-    directory has no ``scripts/`` folder); raises BackupError with the problems."""
+    directory has no ``scripts/`` folder); raises BackupError with the problems.
+    With ``limits`` (the config's ``scripting`` section) every script is also
+    proven, as type 26 proves it: its module body run in a disposable process."""
     try:
         maps, resources = read_world(directory)
         scripts = read_scripts(directory) if (Path(directory) / "scripts").is_dir() else None
     except ValueError as error:
         raise BackupError(str(error)) from None
-    problems = validate_world(maps, resources) + script_problems(scripts or {})
+    problems = validate_world(maps, resources) + script_problems(scripts or {}, limits)
     if problems:
         raise BackupError(f"{directory}: {len(problems)} problems, e.g. {'; '.join(problems[:3])}")
     return maps, resources, scripts
 
 
-def script_problems(scripts: dict[str, str]) -> list[str]:
-    """Scripts the sandbox would refuse, each as a one-line problem."""
-    problems = []
-    for name, text in scripts.items():
-        try:
-            compile_script(name, text)
-        except ScriptError as error:
-            problems.append(str(error))
-    return problems
+def script_problems(scripts: dict[str, str], limits=None) -> list[str]:
+    """Scripts the sandbox would refuse (or, with ``limits``, that fail their proof), one line each."""
+    if limits is None:
+        problems = []
+        for name, text in scripts.items():
+            try:
+                compile_script(name, text)
+            except ScriptError as error:
+                problems.append(str(error))
+        return problems
+    from scripting.prove import prove
+
+    def proof(item: tuple[str, str]) -> ScriptError | None:
+        return prove(item[0], item[1], cpu_s=limits.prove_cpu_s, wall_s=limits.prove_wall_s,
+                     memory_mb=limits.prove_memory_mb, budget_ms=limits.budget_ms,
+                     script_memory_kb=limits.script_memory_kb)
+    with ThreadPoolExecutor(max_workers=PROOFS_AT_ONCE) as pool:
+        return [str(error) for error in pool.map(proof, scripts.items()) if error is not None]
 
 
 def import_world_offline(data_dir: Path, maps: dict, resources: dict, scripts: dict | None = None) -> int:

@@ -16,6 +16,7 @@ One environment in ``<data_dir>/lmdb``; every value is msgpack.
 | `scripts`    | script name, UTF-8                    | script text                                      |
 | `bans`       | account id                            | a ban (``cluster.moderation.Sanction`` wire form) |
 | `mutes`      | account id                            | a mute (the same shape)                          |
+| `quarantine` | script name, UTF-8                    | {"function", "reason", "at_ms"}: disabled until saved again |
 
 ``SCHEMA_VERSION`` is stored in `meta`; ``migrate`` brings an older
 environment up to date when storage starts.
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 DATABASES = ("meta", "accounts", "emails", "characters", "names", "maps", "map_state",
-             "fences", "resources", "scripts", "bans", "mutes")
+             "fences", "resources", "scripts", "bans", "mutes", "quarantine")
 RESOURCE_KINDS = ("profession", "item", "npc", "shop", "quest")
 
 
@@ -63,7 +64,7 @@ class Store:
 
     def __init__(self, path: Path, map_size_mb: int = 1024) -> None:
         path.mkdir(parents=True, exist_ok=True)
-        self.env = lmdb.open(str(path), map_size=map_size_mb * 1024 * 1024, max_dbs=len(DATABASES) + 2,
+        self.env = lmdb.open(str(path), map_size=map_size_mb * 1024 * 1024, max_dbs=len(DATABASES) + 8,
                              sync=True, metasync=True, writemap=False)
         self.dbs = {name: self.env.open_db(name.encode()) for name in DATABASES}
         self.corrupt_records = 0
@@ -152,6 +153,11 @@ class Txn:
         """Every admin script by name."""
         return {key.decode("utf-8", "replace"): text for key, text in self.items("scripts")
                 if isinstance(text, str)}
+
+    def quarantined(self) -> list[list]:
+        """[[script, function, reason, at_ms]...]: the scripts disabled until staff save them again."""
+        return [[key.decode("utf-8", "replace"), entry.get("function", ""), entry.get("reason", ""),
+                 entry.get("at_ms", 0)] for key, entry in self.items("quarantine") if isinstance(entry, dict)]
 
     def resource(self, kind: str) -> list:
         return self.get("resources", kind.encode(), [])

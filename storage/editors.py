@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 
 from cluster import packets, wire
+from scripting.prove import prove
+from scripting.sandbox import ScriptError
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -56,17 +58,40 @@ class Editors:
         out.append([wire.RESOURCE_CHANGED, kind, index, record])
 
     def save_script(self, txn: db.Txn, out: list, sender: str, pid: int, name: str, text: str) -> None:
-        """Type 26: save (or, with an empty text, delete) a script; every map worker reloads it."""
-        if not isinstance(name, str) or not isinstance(text, str):
+        """Type 26: save (or, with an empty text, delete) a script; every map worker reloads it.
+
+        A script is proven before it is saved: compiled and its module body run in a disposable
+        process with hard limits (``scripting.prove``), on a job thread. If it fails, the editor
+        gets one red notice naming the line and the reason, and the running version stays."""
+        if not text.strip():
+            self.store_script(txn, out, pid, name, "")
             return
+        limits = self.storage.config.scripting
+        self.storage.jobs.submit(
+            prove, (name, text), lambda txn2, out2, error: self.proven(txn2, out2, pid, name, text, error),
+            kwargs={"cpu_s": limits.prove_cpu_s, "wall_s": limits.prove_wall_s, "memory_mb": limits.prove_memory_mb,
+                    "budget_ms": limits.budget_ms, "script_memory_kb": limits.script_memory_kb})
+
+    def proven(self, txn: db.Txn, out: list, pid: int, name: str, text: str, error) -> None:
+        if error is not None:
+            log.info("player %d saved script %r; refused: %s", pid, name, error)
+            out.append([wire.OUT, [pid], packets.encode(packets.chat(
+                f"Script {name} was not saved: {error}" if isinstance(error, ScriptError)
+                else f"Script {name} was not saved: it could not be checked ({type(error).__name__}).",
+                color=packets.COLOR_RED))])
+            return
+        self.store_script(txn, out, pid, name, text)
+
+    def store_script(self, txn: db.Txn, out: list, pid: int, name: str, text: str) -> None:
         key = name.encode("utf-8")
-        if text.strip():
+        if text:
             txn.put("scripts", key, text)
             log.info("player %d saved script %r", pid, name)
         else:
             if txn.get("scripts", key) is not None:
                 txn.delete("scripts", key)
-            text = ""
             log.info("player %d deleted script %r", pid, name)
+        if txn.get("quarantine", key) is not None:
+            txn.delete("quarantine", key)  # saved again by staff: out of quarantine
         out.append([wire.OUT, [pid], packets.encode(packets.window(packets.WIN_GAME, ""))])
         out.append([wire.SCRIPT_CHANGED, name, text])

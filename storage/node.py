@@ -65,14 +65,14 @@ class Jobs:
         self.done: collections.deque = collections.deque()
         self.pending = 0  # submitted and not yet taken back by the loop
 
-    def submit(self, function: Callable, args: tuple, continuation: Callable) -> None:
+    def submit(self, function: Callable, args: tuple, continuation: Callable, kwargs: dict | None = None) -> None:
         self.pending += 1
 
         def finished(future) -> None:
             error = future.exception()
             self.done.append((continuation, error if error is not None else future.result()))
             os.write(self.write_fd, b"!")
-        self.pool.submit(function, *args).add_done_callback(finished)
+        self.pool.submit(function, *args, **(kwargs or {})).add_done_callback(finished)
 
     def take(self) -> list:
         try:
@@ -121,6 +121,7 @@ class Storage:
             wire.GET_MAP: self.on_get_map, wire.GET_SCRIPT: self.on_get_script,
             wire.SAVE_MAP: self.editors.save_map, wire.SAVE_RESOURCE: self.editors.save_resource,
             wire.SAVE_SCRIPT: self.editors.save_script, wire.MODERATE: self.sanctions.in_game,
+            wire.QUARANTINE: self.on_quarantine,
         }
 
     def stats(self) -> dict:
@@ -210,7 +211,8 @@ class Storage:
                 players.append([pid, char_key, record])
         world = {"map_ids": sorted(self.world.map_ids), "shops": self.world.lists["shop"],
                  "items": self.world.lists["item"], "professions": self.world.professions,
-                 "npcs": self.world.lists["npc"], "scripts": txn.scripts()}
+                 "npcs": self.world.lists["npc"], "scripts": txn.scripts(),
+                 "quarantined": {script: reason for script, _function, reason, _at in txn.quarantined()}}
         out.append([wire.TO, sender, [wire.MAP_LOADED, map_id, epoch, map_record, runtime, players, world]])
 
     def on_checkpoint(self, txn, out, sender, map_id, epoch, runtime, players) -> None:
@@ -221,6 +223,16 @@ class Storage:
         for _pid, char_key, record in players:
             txn.put("characters", db.char_key(*char_key), record)
         self.checkpoint_writes += (runtime is not None) + len(players)
+
+    def on_quarantine(self, txn, out, script, function, reason) -> None:
+        """The broker disabled a script on every worker: keep it so until staff save it again."""
+        txn.put("quarantine", script.encode("utf-8"), {"function": function, "reason": reason,
+                                                        "at_ms": int(time.time() * 1000)})
+
+    def announce(self) -> dict:
+        """What storage tells a (re)started broker: the quarantined scripts, for its status view."""
+        with self.store.read() as txn:
+            return {"quarantined": txn.quarantined()}
 
     def on_get_map(self, txn, out, sender, pid, map_id) -> None:
         """/copymap: any map of the world, for one player."""
@@ -268,7 +280,7 @@ def run(config: Config, name: str = "storage") -> None:
     jobs = Jobs(config.storage.hash_threads)
     storage = Storage(config, store, jobs)
     link = BrokerLink(wire.ROLE_STORAGE, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
-                      lambda: {}, storage.stats)
+                      storage.announce, storage.stats)
     node = NodeSocket(config, link, extra_fds=(jobs.read_fd,))
     log.info("storage %s serving %s (broker %s)", name, config.data_dir / "lmdb", config.broker_endpoint)
     while not node.stopping:

@@ -25,8 +25,8 @@ from cluster.counters import by_type, count_type
 from cluster.link import BrokerLink, now_ms
 from cluster.logs import RateLimitedLog
 from cluster.loop import NodeSocket
-from scripting.hooks import ScriptHooks
 from scripting.sandbox import limit_memory
+from workers.scripts import WorkerScripts
 from workers.rules import HANDLERS, cycle, editors, moderation, presence, remote
 from workers.rules.context import RuleContext
 from workers.runtime import EVERYONE, Effects, MapRuntime
@@ -55,12 +55,13 @@ class MapWorker:
         self.last_seq: dict[int, int] = {}
         self.touched: set[int] = set()  # maps this batch reached (their tick ran; events follow)
         game = config.game
-        self.hooks = ScriptHooks(budget_ms=config.scripting.budget_ms)
+        self.link = BrokerLink(wire.ROLE_MAP, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
+                               self.announce, self.stats, on_hello=self.announcing)
+        self.scripts = WorkerScripts(config, name, self.link, self.maps)
+        self.hooks = self.scripts.hooks
         self.ctx = RuleContext(min_step_interval_ms=game.min_step_interval_ms, step_burst=game.step_burst,
                                door_seconds=float(game.door_seconds), revive_map_id=game.revive_map_id,
                                revive_x=game.revive_x, revive_y=game.revive_y, hooks=self.hooks)
-        self.link = BrokerLink(wire.ROLE_MAP, name, config.heartbeat.interval_ms, config.heartbeat.liveness,
-                               self.announce, self.stats, on_hello=self.announcing)
         self.claimed: set[tuple[int, int]] | None = None  # (map, epoch) announced, until LEASES answers
         self.held: list[list] = []  # map commands that arrived meanwhile, in order
         self.complain = RateLimitedLog(log)
@@ -71,7 +72,8 @@ class MapWorker:
         self.packets_out: dict = {}  # client packets built, by type (once per payload)
         self.handlers = {wire.GRANT: self.on_grant, wire.REVOKE: self.on_revoke, wire.LEASES: self.on_leases,
                          wire.MAP_LOADED: self.on_map_loaded, wire.RELOAD: self.on_reload,
-                         wire.RESOURCE: self.on_resource, wire.SCRIPT_UPDATE: self.on_script_update}
+                         wire.RESOURCE: self.on_resource, wire.SCRIPT_UPDATE: self.scripts.on_script_update,
+                         wire.SCRIPT_QUARANTINE: self.scripts.on_script_quarantine}
         self.map_commands = {wire.PKT: self.on_packet, wire.JOIN: self.on_join,
                              wire.LEAVE: self.on_leave, wire.POKE: self.on_poke,
                              wire.UPDATE: self.on_update}
@@ -101,7 +103,8 @@ class MapWorker:
                 "packets_in": by_type(self.packets_in), "packets_out": by_type(self.packets_out),
                 "checkpoints_sent": self.checkpoints_sent,
                 "checkpoint_age_ms": {map_id: now - at for map_id, at in self.checkpointed_ms.items()},
-                "script_errors": self.hooks.errors, "script_timeouts": self.hooks.timeouts}
+                "script_errors": self.hooks.errors, "script_timeouts": self.hooks.timeouts,
+                "scripts_quarantined": sorted(self.hooks.quarantined)}
 
     # --- leases -----------------------------------------------------------------
     def announcing(self) -> None:
@@ -129,6 +132,7 @@ class MapWorker:
             if token in self.map_commands:
                 self.ctx.now_ms = now_ms()
                 map_id = command[1]
+                self.scripts.handling(token, map_id, command[2] if token != wire.POKE else 0)
                 if self.claimed is not None:
                     self.held.append(command)
                 elif map_id in self.loading:
@@ -139,9 +143,9 @@ class MapWorker:
                     self.map_commands[token](runtime, *command[2:])
                 return
             handler = self.handlers.get(token)
-            if handler is None:
-                log.warning("unknown command %r", token)
-            else:
+            if handler is not None:  # else the link's own (HB, WHO)
+                first = command[1] if len(command) > 1 else None
+                self.scripts.handling(token, first if type(first) is int else None)
                 handler(*command[1:])
         except Exception:  # a rule's failure costs one packet, never the worker
             self.complain(f"{token} failed", "%s failed", token, exc_info=True)
@@ -177,8 +181,7 @@ class MapWorker:
         self.ctx.items = world.get("items", [])
         self.ctx.professions = world.get("professions", [])
         self.ctx.npcs = world.get("npcs", [])
-        if "scripts" in world:
-            self.hooks.sync(world["scripts"])
+        self.scripts.sync(world)
         runtime = MapRuntime(map_id, epoch, map_record)
         runtime.restore(runtime_state)
         runtime.idle_since_ms = now_ms()
@@ -243,11 +246,6 @@ class MapWorker:
             entries.append(record)
         else:
             entries[index] = record
-
-    def on_script_update(self, name: str, text: str) -> None:
-        """A script was saved or deleted: it takes effect here at once (hot reload)."""
-        if isinstance(name, str) and isinstance(text, str):
-            self.hooks.update(name, text)
 
     def on_reload(self, map_id: int) -> None:
         """The world was replaced: checkpoint and let go; the broker grants the map again."""
@@ -382,6 +380,7 @@ def run(config: Config, name: str) -> None:
         limit_memory(config.scripting.memory_limit_mb)
     worker = MapWorker(config, name)
     node = NodeSocket(config, worker.link)
+    worker.scripts.start()
     lifeline = node.lifeline
     log.info("map worker %s ready (broker %s)", name, config.broker_endpoint)
     while not node.stopping:
@@ -399,3 +398,4 @@ def run(config: Config, name: str) -> None:
     worker.release_everything()
     worker.link.bye()
     node.close()
+    worker.scripts.close()
