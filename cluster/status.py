@@ -48,6 +48,10 @@ def render(view: dict) -> str:
     for lease in view["leases"]:
         lines.append(f"  {lease['map_id']:>5} {lease['worker']:16} {lease['epoch']:>15} "
                      f"{lease['expires_in_ms']:>9}ms {lease['players']:>8}")
+    quarantined = view.get("quarantined_scripts") or []
+    lines += ["", f"quarantined scripts: {len(quarantined) or 'none'}"]
+    for entry in quarantined:
+        lines.append(f"  {entry['script']}.{entry['function']}: {entry['reason']} (until staff save it again)")
     return "\n".join(lines)
 
 

@@ -90,6 +90,10 @@ def served_by_this_edge(read: Callable[[dict, dict], Samples]) -> Callable[[dict
     return only_here
 
 
+def quarantined_now(node: dict, view: dict) -> Samples:
+    return [((), len(view.get("quarantined_scripts") or []))]
+
+
 def view_up(node: dict, view: dict) -> Samples:
     return [((), 1 if view.get("view_age_ms") is not None else 0)]
 
@@ -177,6 +181,11 @@ METRICS = (
            ("map",), stat("script_errors")),
     Metric("odyssey_script_timeouts_total", "counter", "Script hook calls stopped by scripting.budget_ms.",
            ("map",), stat("script_timeouts")),
+    Metric("odyssey_script_quarantines_total", "counter",
+           "Scripts the cluster quarantined (disabled on every worker until staff save them again).",
+           ("broker",), stat("script_quarantines")),
+    Metric("odyssey_scripts_quarantined", "gauge", "Scripts quarantined right now.",
+           ("broker",), quarantined_now),
     Metric("odyssey_cluster_view_up", "gauge",
            "1 if this answer has the broker's cluster view, 0 if the broker did not answer (only this "
            "edge's own counters).", ("edge",), served_by_this_edge(view_up)),

@@ -24,6 +24,7 @@ import traceback
 from cluster import fabric, wire
 from cluster.config import Config
 from cluster.lifeline import GUARDIAN_SUFFIX, WATCHDOG_EXIT
+from cluster.link import PID_ENV
 from workers.crumb import crumb_path, read_crumb
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def _be_the_worker(config: Config, name: str) -> None:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # never outlive the guardian
     except (OSError, AttributeError):
         pass
+    os.environ[PID_ENV] = str(os.getppid())  # the node's pid in the cluster's view is ours (signals pass on)
     code = 1
     try:
         from workers.node import run as run_worker

@@ -195,6 +195,7 @@ class MapWorker:
         self.emit(runtime, effects)
         self.touched.add(map_id)
         runtime.tick_due_ms = 0
+        self.scripts.tell_staff()
         for command in loading.buffered:
             self.handle(command)
 

@@ -18,7 +18,7 @@ import logging
 
 from cluster import packets, wire
 from cluster.config import Config
-from cluster.link import BrokerLink
+from cluster.link import BrokerLink, now_ms
 from scripting.hooks import ScriptHooks
 from workers.crumb import CrumbWriter, crumb_path
 from workers.rules.commands import access_of
@@ -26,6 +26,9 @@ from workers.rules.commands import access_of
 log = logging.getLogger(__name__)
 
 STAFF_ACCESS = 1  # who is told that a script was quarantined
+# Staff who join one of our maps this soon after a quarantine are told too: a quarantine for a
+# crash is decided before the dead worker's maps (and their staff) arrive here.
+NOTICE_MS = 30_000
 
 
 class WorkerScripts:
@@ -37,6 +40,7 @@ class WorkerScripts:
         self.link = link
         self.maps = maps  # map_id → MapRuntime, the worker's own dict
         self.crumb: CrumbWriter | None = None
+        self.notices: dict[str, tuple[int, bytes, set]] = {}  # script → (when, 114 payload, pids told)
         self.hooks = ScriptHooks.from_settings(config.scripting, on_quarantine=self.gave_up)
 
     def start(self) -> None:
@@ -76,9 +80,22 @@ class WorkerScripts:
     def on_script_quarantine(self, script: str, function: str, reason: str) -> None:
         """The cluster quarantined a script: disable it here and tell staff on our maps."""
         self.hooks.quarantine(script, reason)
-        staff = [pid for runtime in self.maps.values() for pid, player in runtime.players.items()
-                 if access_of(player.record) >= STAFF_ACCESS]
-        if staff:
-            notice = packets.chat(f"Script {script} was disabled (hook {function}): {reason}. "
-                                  "Save it again to enable it.", color=packets.COLOR_RED)
-            self.link.queue([wire.OUT, staff, packets.encode(notice)])
+        notice = packets.encode(packets.chat(f"Script {script} was disabled (hook {function}): {reason}. "
+                                             "Save it again to enable it.", color=packets.COLOR_RED))
+        self.notices[script] = (now_ms(), notice, set())
+        self.tell_staff()
+
+    def tell_staff(self) -> None:
+        """Staff on our maps who have not heard of a recent quarantine hear of it (after a map load too)."""
+        if not self.notices:
+            return
+        now = now_ms()
+        for script, (at, notice, told) in list(self.notices.items()):
+            if now - at > NOTICE_MS or script not in self.hooks.quarantined:
+                del self.notices[script]
+                continue
+            staff = [pid for runtime in self.maps.values() for pid, player in runtime.players.items()
+                     if pid not in told and access_of(player.record) >= STAFF_ACCESS]
+            if staff:
+                told.update(staff)
+                self.link.queue([wire.OUT, staff, notice])
