@@ -25,6 +25,7 @@ from cluster.config import Config
 from cluster.lifeline import GUARDIAN_SUFFIX, LIFE_SUFFIX, Lifeline
 from cluster.lockfile import DataDirInUse, DataDirLock, in_use_message
 from cluster.link import now_ms
+from cluster.loop import pace
 from cluster.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
@@ -420,12 +421,16 @@ def run(config: Config, name: str = "broker") -> None:
         signal.signal(signum, lambda *_: stopping.append(True))
     poller = zmq.Poller()
     poller.register(router, zmq.POLLIN)
+    turn_s, woke_at = config.cluster.turn_ms / 1000, 0.0
     while not stopping:
         lifeline.turn()
+        pace(woke_at, turn_s)
         now = now_ms()
         deadline = min(broker.next_heartbeat_ms, broker.timers.next_ms() or now + 100, now + 100)
         lifeline.doing = "waiting"
-        routed_at = receive(router, broker, lifeline) if poller.poll(max(0, deadline - now)) else []
+        ready = poller.poll(max(0, deadline - now))
+        woke_at = time.perf_counter()
+        routed_at = receive(router, broker, lifeline) if ready else []
         lifeline.doing = "housekeeping"
         broker.housekeeping(now_ms())
         lifeline.doing = "sending"

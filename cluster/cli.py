@@ -151,9 +151,9 @@ def run_node(config: config_module.Config, role: str, name: str, port: int | Non
     elif role == "storage":
         from storage.node import run
         run(config, name)
-    else:  # a map worker runs under its guardian, which reports what crashed it (workers.guardian)
+    else:  # a map worker, with a guardian that reports what crashed it (workers.guardian)
         from workers.guardian import run
-        return max(run(config, name), 0)
+        run(config, name)
     return 0
 
 

@@ -29,16 +29,6 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-PID_ENV = "ODYSSEY_NODE_PID"  # set by a guardian (workers.guardian) in the worker it forks
-
-
-def node_pid() -> int:
-    """The pid an operator signals to stop this node: its guardian's, when it has one."""
-    try:
-        return int(os.environ[PID_ENV])
-    except (KeyError, ValueError):
-        return os.getpid()
-
 
 class BrokerLink:
     """Registration, heartbeats and batching toward the broker."""
@@ -77,7 +67,7 @@ class BrokerLink:
         if self.on_hello is not None:
             self.on_hello()
         state = self.announce()
-        self.queue([wire.HELLO, self.role, self.name, socket.gethostname(), node_pid(),
+        self.queue([wire.HELLO, self.role, self.name, socket.gethostname(), os.getpid(),
                     self.incarnation, state])
 
     def on_frame(self, frame: bytes) -> list[list]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 
 import zmq
 
@@ -30,6 +31,15 @@ def start_lifeline(config: Config, link: BrokerLink, context: zmq.Context | None
                     socket_factory=lambda: fabric.node_dealer(config, life_identity(link.name), 0, context)).start()
 
 
+def pace(woke_at: float, turn_s: float) -> None:
+    """A busy loop's turns start at least ``turn_s`` apart (``cluster.turn_ms``), counted from
+    the last time its poll woke: what arrives meanwhile is handled, and answered, in one batch.
+    An idle loop is not delayed: its poll wakes at once when a frame comes."""
+    wait = woke_at + turn_s - time.perf_counter()
+    if wait > 0:
+        time.sleep(wait)
+
+
 class NodeSocket:
     """Poll, receive and send for a synchronous node."""
 
@@ -41,6 +51,8 @@ class NodeSocket:
         for fd in extra_fds:
             self.poller.register(fd, zmq.POLLIN)
         self.stopping = False
+        self.turn_s = config.cluster.turn_ms / 1000
+        self.woke_at = 0.0
         self.lifeline = start_lifeline(config, link)
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._stop)
@@ -52,10 +64,12 @@ class NodeSocket:
     def wait(self, deadline_ms: int, max_wait_ms: int = 100) -> list[list]:
         """Heartbeat if due, wait for traffic until the deadline, return the commands received."""
         self.lifeline.turn()
+        pace(self.woke_at, self.turn_s)
         now = now_ms()
         self.link.tick(now)
         self.lifeline.doing = "waiting for the broker"
         self.poller.poll(max(0, min(deadline_ms - now, self.link.next_deadline_ms() - now, max_wait_ms)))
+        self.woke_at = time.perf_counter()
         commands: list[list] = []
         for _ in range(MAX_FRAMES_PER_TURN):
             try:

@@ -55,6 +55,7 @@ INT64 = 2**63
 NAME_BYTES = 64  # node names, tokens, kinds, script names
 TEXT_BYTES = 64 * 1024  # a script, a chat line, an admin message
 PAYLOAD_BYTES = 1 << 20  # one client frame, or one packet for many clients
+RECORD_BYTES = 4 << 20  # one stored record
 MANY = 100_000  # items of a list (pids of an OUT_ALL, sessions of a SESSIONS)
 
 
@@ -131,6 +132,7 @@ def command(value: Any) -> bool:
     return type(value) is list and bool(value) and type(value[0]) is str
 
 
+PACKED_RECORD = lambda value: packed_record(value)  # noqa: E731  (defined below)
 CHAR_KEY = row(natural, between(0, 255))  # [account_id, slot]: storage's 9-byte character key
 NAME, TOKEN, SCRIPT_TEXT = text(NAME_BYTES), text(NAME_BYTES), text(TEXT_BYTES)
 SCRIPT_NAME, CHARACTER_NAME = key_text(NAME_BYTES), key_text(255)
@@ -254,7 +256,7 @@ TO_STORAGE = Schema(ROLE_STORAGE, {
     # from a map worker, its name first:
     LOAD_MAP: takes(ROLE_BROKER, NAME, integer, integer, PIDS),  # map_id, epoch, players to load
     CKPT: takes(ROLE_BROKER, NAME, integer, integer, optional(mapping),  # map_id, epoch, runtime, players
-                items(row(integer, CHAR_KEY, mapping))),
+                items(row(integer, CHAR_KEY, PACKED_RECORD))),  # each record as pack_record made it
     SAVE_PLAYER: takes(ROLE_BROKER, NAME, integer, optional(CHAR_KEY), integer, integer,  # pid, key, map,
                        optional(mapping), boolean),  # epoch, record, final
     SETTINGS: takes(ROLE_BROKER, NAME, natural, mapping),  # account_id, settings (type 23)
@@ -343,6 +345,24 @@ def unpack(frame: bytes, max_bytes: int = 64 << 20) -> list[Any]:
     if type(batch) is not list:
         raise ValueError("frame is not a list of commands")
     return batch
+
+
+def pack_record(record: dict, where: str) -> tuple[bytes, list[str]]:
+    """A record (a player's, in a checkpoint) as the msgpack bytes storage keeps: the broker
+    passes them on and storage writes them without decoding or encoding them again. A value
+    msgpack cannot encode is repaired as in ``pack_repairing``; the lines say where."""
+    try:
+        return msgpack.packb(record, use_bin_type=True), []
+    except (OverflowError, TypeError, ValueError):
+        found: list[str] = []
+        _repair(record, where, found, 0)
+        return msgpack.packb(record, use_bin_type=True), found or [f"{where}: cannot be encoded"]
+
+
+def packed_record(value: Any) -> bool:
+    """msgpack bytes of a map (what ``pack_record`` makes): fixmap, map16 or map32 first."""
+    return type(value) is bytes and 0 < len(value) <= RECORD_BYTES and (
+        0x80 <= value[0] <= 0x8F or value[0] in (0xDE, 0xDF))
 
 
 def pack_repairing(commands: list) -> tuple[bytes | None, list[str]]:

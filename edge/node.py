@@ -221,6 +221,8 @@ class Edge:
         self.busy_refusals = 0
         self.lifeline = None
         self.flush_scheduled = False
+        self.flushed_at = 0.0
+        self.turn_s = config.cluster.turn_ms / 1000  # a busy edge sends the broker a batch at most this often
         self.status = StatusCache(lambda: self.forward([wire.STATUS]), config.edge.status_cache_ms)
         self.rates = Rates()
         self.history = new_history(config)  # the charts of /status (edge.history)
@@ -285,12 +287,18 @@ class Edge:
         self.link.queue(command)
         if not self.flush_scheduled:
             self.flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush)
+            wait = self.flushed_at + self.turn_s - time.perf_counter()
+            loop = asyncio.get_running_loop()
+            if wait > 0:
+                loop.call_later(wait, self.flush)
+            else:
+                loop.call_soon(self.flush)
 
     def flush(self) -> None:
         self.flush_scheduled = False
         frame = self.link.take_frame()
         if frame is not None:
+            self.flushed_at = time.perf_counter()
             try:
                 self.dealer.send(frame, zmq.NOBLOCK)
             except zmq.ZMQError as error:  # the broker's queue is full (or it is gone)

@@ -115,6 +115,10 @@ class Txn:
     def put(self, db: str, key: bytes, value: Any) -> None:
         self.txn.put(key, pack(value), db=self.store.dbs[db])
 
+    def put_packed(self, db: str, key: bytes, packed: bytes) -> None:
+        """Store a value that is already msgpack (``wire.pack_record``)."""
+        self.txn.put(key, packed, db=self.store.dbs[db])
+
     def delete(self, db: str, key: bytes) -> None:
         self.txn.delete(key, db=self.store.dbs[db])
 

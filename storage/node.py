@@ -220,8 +220,8 @@ class Storage:
             return
         if runtime is not None:
             txn.put("map_state", db.int_key(map_id), {"epoch": epoch, "runtime": runtime})
-        for _pid, char_key, record in players:
-            txn.put("characters", db.char_key(*char_key), record)
+        for _pid, char_key, record in players:  # msgpack bytes (wire.pack_record): stored as they are
+            txn.put_packed("characters", db.char_key(*char_key), record)
         self.checkpoint_writes += (runtime is not None) + len(players)
 
     def on_quarantine(self, txn, out, script, function, reason) -> None:

@@ -23,6 +23,10 @@ SIZE = _LAYOUT.size
 _NO_MAP = -(2**63)
 
 
+STOPPED = "STOPPED"  # the worker ended cleanly: its guardian reports nothing
+IDLE = ""  # between commands
+
+
 def crumb_path(data_dir: Path, name: str) -> Path:
     return data_dir / "run" / f"{name}.crumb"
 
@@ -60,6 +64,14 @@ class CrumbWriter:
         self.map_id = _NO_MAP if map_id is None else map_id
         self.seq, self.token = seq, token.encode()[:16]
         self._write(b"", b"", False)
+
+    def idle(self) -> None:
+        """Between commands (waiting for the broker): a death now ends no command."""
+        if self.token:
+            self.handling(IDLE, None)
+
+    def stopped(self) -> None:
+        self.handling(STOPPED, None)
 
     def entered(self, script: str, function: str) -> None:
         self._write(script.encode()[:64], function.encode()[:64], True)

@@ -1,105 +1,84 @@
-"""A map worker's guardian: the small parent that outlives a crash of the worker and reports it.
+"""A map worker's guardian: a small process that outlives a crash of the worker and reports it.
 
-``odyssey node map`` runs this process; it forks the worker proper and waits.
-When the worker dies unexpectedly — a signal (a script that crashed the
-interpreter), its watchdog's exit, faulthandler's exit after a C call that
-never returned — the guardian reads the worker's breadcrumb
-(``workers.crumb``) and tells the broker at once, on a socket of its own
-(identity ``<name>!guardian``, the node's key): which worker incarnation died,
-while handling which command of which map, in which script hook. The broker
-then fails the maps over without waiting for the lease to expire,
-quarantines the script on every worker first, and does not replay that one
-command (no poison travels). The guardian then exits as the worker did, so
-the supervisor restarts the node as usual. Signals it receives it passes on.
+``odyssey node map`` forks it first thing, before any socket exists; the
+worker itself stays the node's process (its pid is the one ``odyssey status``
+shows, signals and profilers reach it directly). The guardian holds the read
+end of a pipe whose write end only the worker has: when the worker dies —
+whatever killed it: a script that crashed the interpreter, its watchdog's
+exit after a hook that never returned, faulthandler's exit after a C call
+that never returned, a SIGKILL — the pipe reads end-of-file. The guardian
+then reads the worker's breadcrumb (``workers.crumb``): unless the worker
+stopped cleanly (or died idle, between commands), it tells the broker at
+once, on a socket of its own (identity ``<name>!guardian``, the node's key),
+which worker incarnation died while handling which command of which map, in
+which script hook. The broker then quarantines the script on every worker,
+does not replay that one command (no poison travels), and moves the maps at
+once instead of at the lease's expiry. The guardian ignores the terminal's
+and the launcher's signals: it ends when the worker has ended.
 """
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import signal
-import sys
-import traceback
+
+import zmq
 
 from cluster import fabric, wire
 from cluster.config import Config
-from cluster.lifeline import GUARDIAN_SUFFIX, WATCHDOG_EXIT
-from cluster.link import PID_ENV
-from workers.crumb import crumb_path, read_crumb
+from cluster.lifeline import GUARDIAN_SUFFIX
+from workers.crumb import STOPPED, crumb_path, read_crumb
 
 log = logging.getLogger(__name__)
 
-CONFIG_ERROR_EXIT = 2
-PR_SET_PDEATHSIG = 1
 REPORT_LINGER_MS = 1000
 
 
 def run(config: Config, name: str) -> int:
-    """Fork the worker, pass signals on, report its crash; return (or die with) its exit status."""
-    child = os.fork()
-    if child == 0:
-        _be_the_worker(config, name)
-    stopping = []
-
-    def pass_on(signum, _frame):
-        stopping.append(signum)
-        try:
-            os.kill(child, signum)
-        except ProcessLookupError:
-            pass
-    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(signum, pass_on)
-    _, status = os.waitpid(child, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, CONFIG_ERROR_EXIT) and not stopping:
-        report(config, name, code)
-    if code < 0:  # die of the same signal, so the supervisor sees what killed the worker
-        signal.signal(-code, signal.SIG_DFL)
-        os.kill(os.getpid(), -code)
-    return code
-
-
-def _be_the_worker(config: Config, name: str) -> None:
-    try:
-        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # never outlive the guardian
-    except (OSError, AttributeError):
+    """Fork the guardian, then be the worker; returns the worker's exit code."""
+    try:  # a crumb of an earlier incarnation must not be reported for this one
+        crumb_path(config.data_dir, name).unlink()
+    except FileNotFoundError:
         pass
-    os.environ[PID_ENV] = str(os.getppid())  # the node's pid in the cluster's view is ours (signals pass on)
-    code = 1
+    read_end, write_end = os.pipe()
+    if os.fork() == 0:
+        os.close(write_end)
+        _guard(config, name, read_end)
+    os.close(read_end)  # the write end stays open, unused, until this process ends
+    from workers.node import run as run_worker
+    run_worker(config, name)
+    return 0
+
+
+def _guard(config: Config, name: str, read_end: int) -> None:
+    code = 0
     try:
-        from workers.node import run as run_worker
-        run_worker(config, name)
-        code = 0
-    except SystemExit as exit_:
-        code = exit_.code if isinstance(exit_.code, int) else 1
-    except BaseException:
-        traceback.print_exc()
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
+        while os.read(read_end, 1):  # nothing is ever written: this returns b"" when the worker is gone
+            pass
+        report(config, name)
+    except BaseException:  # noqa: BLE001 - the guardian never outlives its worker, whatever happens
+        code = 1
     finally:
-        sys.stderr.flush()
         os._exit(code)
 
 
-def describe_exit(code: int) -> str:
-    if code < 0:
-        return f"signal {signal.Signals(-code).name}"
-    if code == WATCHDOG_EXIT:
-        return "its watchdog"
-    return f"exit code {code}"
-
-
-def report(config: Config, name: str, code: int) -> None:
+def report(config: Config, name: str) -> None:
     """Tell the broker what the worker was doing when it died (one line in the log too)."""
     crumb = read_crumb(crumb_path(config.data_dir, name))
-    how = describe_exit(code)
-    if crumb is None:
-        log.error("%s died (%s); no breadcrumb to report", name, how)
-        return
+    if crumb is None or crumb.token in ("", STOPPED):
+        return  # stopped cleanly, died between commands, or before its first: nothing to report
+    how = "died"
     hook = f", in the hook {crumb.script}.{crumb.function}" if crumb.function else ""
     where = f" {crumb.token} of map {crumb.map_id} (seq {crumb.seq})" if crumb.map_id is not None else f" {crumb.token}"
     log.error("%s died (%s) while handling%s%s; telling the broker", name, how, where, hook)
     try:
-        dealer = fabric.node_dealer(config, f"{name}{GUARDIAN_SUFFIX}".encode(), linger_ms=REPORT_LINGER_MS)
+        context = zmq.Context()
+        dealer = fabric.node_dealer(config, f"{name}{GUARDIAN_SUFFIX}".encode(), linger_ms=REPORT_LINGER_MS,
+                                    context=context)
         dealer.send(wire.pack([[wire.CRASHED, name, crumb.to_wire(), how]]))
         dealer.close()
+        context.term()  # waits (up to the linger) until the report is sent: the guardian exits next
     except Exception as error:  # the broker learns of the death by the silence anyway
         log.error("%s: could not report to the broker: %s", name, error)

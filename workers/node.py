@@ -316,8 +316,15 @@ class MapWorker:
     def checkpoint(self, runtime: MapRuntime, everything: bool = False) -> None:
         """Send what changed since the last checkpoint (or everything) to storage."""
         changed = runtime.players if everything else runtime.changed_players
-        players = [[p.pid, p.char_key, p.record] for pid in changed
-                   if (p := runtime.players.get(pid)) is not None]
+        players = []
+        for pid in changed:
+            player = runtime.players.get(pid)
+            if player is not None:
+                packed, problems = wire.pack_record(player.record, f"player {pid} of map {runtime.map_id}")
+                for where in problems:  # repaired in place: this record and every other one is saved
+                    self.link.unencodable += 1
+                    self.complain(f"unencodable {pid}", "checkpoint: %s", where)
+                players.append([pid, player.char_key, packed])
         snapshot = runtime.snapshot() if runtime.dirty or everything else None
         self.link.queue([wire.CKPT, runtime.map_id, runtime.epoch, snapshot, players])
         self.checkpoints_sent += 1
@@ -385,6 +392,7 @@ def run(config: Config, name: str) -> None:
     lifeline = node.lifeline
     log.info("map worker %s ready (broker %s)", name, config.broker_endpoint)
     while not node.stopping:
+        worker.scripts.idle()
         commands = node.wait(worker.next_checkpoint_ms)
         if lifeline.froze() and worker.maps and worker.claimed is None:
             log.warning("map worker %s was frozen; asking the broker which maps are still ours", name)

@@ -52,8 +52,13 @@ class WorkerScripts:
         if self.crumb is not None:
             self.crumb.handling(token, map_id, seq)
 
+    def idle(self) -> None:
+        if self.crumb is not None:
+            self.crumb.idle()
+
     def close(self) -> None:
         if self.crumb is not None:
+            self.crumb.stopped()
             self.hooks.tracker = None
             self.crumb.close()
             self.crumb = None

@@ -191,7 +191,9 @@ class Schedule:
                 npc["pos"]["x"] = rng.randrange(records.MAP_SIZE)
                 npc["pos"]["y"] = rng.randrange(records.MAP_SIZE)
             snapshot = sim.runtime.snapshot()
-        return [wire.CKPT, SENDER, sim.map_id, EPOCH, snapshot, sim.players]
+        # Packed as a map worker packs them (wire.pack_record): storage stores the bytes.
+        players = [[pid, key, wire.pack_record(record, "bench")[0]] for pid, key, record in sim.players]
+        return [wire.CKPT, SENDER, sim.map_id, EPOCH, snapshot, players]
 
     def expected_records(self) -> dict[tuple[int, int], dict]:
         """char_key → the record as last sent (records change only when sent)."""

@@ -61,7 +61,7 @@ def test_sigkill_of_the_launcher_ends_every_node_and_the_next_up_just_works(star
     up.wait_for_line(up.url(), READY_TIMEOUT_S)
     enter_new(start_up.client(up), "alice@launcher.test", "Alice")  # acknowledged: account and character
     nodes = node_pids(up)
-    assert len(nodes) == 5, nodes
+    assert len(nodes) == 7, nodes  # broker, storage, edge, two map workers and their two guardians
 
     os.kill(up.process.pid, signal.SIGKILL)
     up.process.wait()

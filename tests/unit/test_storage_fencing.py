@@ -24,6 +24,10 @@ def player(x: int) -> dict:
     return record
 
 
+def packed(x: int) -> bytes:
+    return wire.pack_record(player(x), "test")[0]
+
+
 def runtime(marker: int) -> dict:
     return {"items": [], "npcs": [], "doors": [], "door_close_at": [], "shots": [], "meta": {"marker": marker}}
 
@@ -35,17 +39,17 @@ def stored(storage: Storage) -> tuple[dict | None, dict | None]:
 
 def test_a_checkpoint_older_than_the_lease_is_refused_and_counted(storage):
     run(storage, [wire.LOAD_MAP, "map-1", MAP_ID, 10, []])
-    run(storage, [wire.CKPT, "map-1", MAP_ID, 10, runtime(1), [[1, CHAR_KEY, player(1)]]])
+    run(storage, [wire.CKPT, "map-1", MAP_ID, 10, runtime(1), [[1, CHAR_KEY, packed(1)]]])
     assert storage.refused_checkpoints == 0
     # the map moves to map-2 with a newer epoch; map-1, presumed dead, still writes
     run(storage, [wire.LOAD_MAP, "map-2", MAP_ID, 11, []])
-    run(storage, [wire.CKPT, "map-1", MAP_ID, 10, runtime(2), [[1, CHAR_KEY, player(2)]]])
+    run(storage, [wire.CKPT, "map-1", MAP_ID, 10, runtime(2), [[1, CHAR_KEY, packed(2)]]])
     assert storage.refused_checkpoints == 1
     state, character = stored(storage)
     assert state["runtime"]["meta"]["marker"] == 1 and state["epoch"] == 10
     assert character["pos"]["x"] == 1, "the stale player record must not be written"
     # the new owner's checkpoint is taken
-    run(storage, [wire.CKPT, "map-2", MAP_ID, 11, runtime(3), [[1, CHAR_KEY, player(3)]]])
+    run(storage, [wire.CKPT, "map-2", MAP_ID, 11, runtime(3), [[1, CHAR_KEY, packed(3)]]])
     state, character = stored(storage)
     assert (state["runtime"]["meta"]["marker"], state["epoch"], character["pos"]["x"]) == (3, 11, 3)
     assert storage.stats()["refused_checkpoints"] == 1
@@ -62,8 +66,8 @@ def test_a_stale_player_save_is_refused_too(storage):
 def test_writes_of_one_turn_keep_the_newest_per_key(storage):
     run(storage, [wire.LOAD_MAP, "map-1", MAP_ID, 5, []])
     run(storage,
-        [wire.CKPT, "map-1", MAP_ID, 5, runtime(1), [[1, CHAR_KEY, player(1)]]],
-        [wire.CKPT, "map-1", MAP_ID, 5, None, [[1, CHAR_KEY, player(2)]]],
+        [wire.CKPT, "map-1", MAP_ID, 5, runtime(1), [[1, CHAR_KEY, packed(1)]]],
+        [wire.CKPT, "map-1", MAP_ID, 5, None, [[1, CHAR_KEY, packed(2)]]],
         [wire.CKPT, "map-1", MAP_ID, 5, runtime(3), []])
     state, character = stored(storage)
     assert state["runtime"]["meta"]["marker"] == 3 and character["pos"]["x"] == 2

@@ -103,7 +103,8 @@ GOOD = {
         ([wire.GRANT, 3, 10, [1, 2]], wire.ROLE_BROKER),
     ],
     wire.TO_STORAGE: [
-        ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0], {"name": "Ann"}]]], wire.ROLE_BROKER),
+        ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0], wire.pack_record({"name": "Ann"}, "Ann")[0]]]],
+         wire.ROLE_BROKER),
         ([wire.ACCT, "edge-1", 4, None, 0, b"{}"], wire.ROLE_BROKER),
         ([wire.MODERATE, "map-1", 5, 2, "Ann", "ban", "Bob 2h spam"], wire.ROLE_BROKER),
     ],
@@ -146,6 +147,8 @@ BAD = {
     ],
     wire.TO_STORAGE: [
         ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0]]]], wire.ROLE_BROKER),
+        ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0], {"name": "Ann"}]]], wire.ROLE_BROKER),  # not packed
+        ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0], b"\x92\x01\x02"]]], wire.ROLE_BROKER),  # not a map
         ([wire.ACCT, "edge-1", 4, None, -1, b"{}"], wire.ROLE_BROKER),
         ([wire.SAVE_SCRIPT, "map-1", 5, "x" * 65, "text"], wire.ROLE_BROKER),  # a script name is short
         ([wire.MODERATE, "map-1", 5, "2", "Ann", "ban", "Bob"], wire.ROLE_BROKER),  # access is an int
@@ -240,3 +243,12 @@ def test_outbox_one_frame_per_peer_however_many_commands():
     decoded = {peer: wire.unpack(frame) for peer, frame in frames}
     assert [c[1] for c in decoded[b"a"]] == list(range(1, 500, 2))
     assert [c[1] for c in decoded[b"b"]] == list(range(0, 500, 2))
+
+
+def test_a_record_that_cannot_be_encoded_is_repaired_and_packed_for_storage():
+    record = {"name": "Ann", "data": {"big": 2**70, "ok": 1}, "stats": [1, "\ud800"]}
+    packed, problems = wire.pack_record(record, "player 5 of map 3")
+    assert wire.packed_record(packed)
+    assert msgpack.unpackb(packed) == {"name": "Ann", "data": {"big": 2**63 - 1, "ok": 1}, "stats": [1, "\ufffd"]}
+    assert len(problems) == 2 and all(p.startswith("player 5 of map 3") for p in problems)
+    assert wire.pack_record({"name": "Bo"}, "x") == (msgpack.packb({"name": "Bo"}, use_bin_type=True), [])
