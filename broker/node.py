@@ -298,8 +298,9 @@ class Broker(Registry, Leases, Crashes, Lookups):
 
     def on_close_pid(self, node, pid) -> None:
         session = self.by_pid.get(pid)
-        # Only the worker of the map the player is on may have him disconnected.
-        if session is not None and session.map_id is not None and self.route(session.map_id).owner == node.name:
+        # Storage (a kick or a ban) may have anyone disconnected; a worker only a player on its own map.
+        if session is not None and (node.role == wire.ROLE_STORAGE or (
+                session.map_id is not None and self.route(session.map_id).owner == node.name)):
             self.send(session.edge, [wire.CLOSE, session.conn])
 
     def on_bind(self, node, edge, conn, pid, account_id) -> None:

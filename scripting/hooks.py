@@ -55,7 +55,10 @@ from scripting.sandbox import DEFAULT_BUDGET_MS, Script, ScriptError, compile_sc
 from workers.runtime import Effects
 
 log = logging.getLogger(__name__)
-refusals = RateLimitedLog(log)  # a script that does not compile, once per name per interval
+# A script that does not compile, one put in or out of quarantine: one line per interval each (a
+# flood of saves, or a peer's junk, must not flood the log; status and metrics keep the count).
+refusals = RateLimitedLog(log)
+changes = RateLimitedLog(log, level=logging.INFO)
 
 LOG_EVERY_S = 10.0
 MODULE_BODY = "<module>"
@@ -123,7 +126,7 @@ class ScriptHooks:
                 raise ScriptError(name, f"its module body {over}")
         except ScriptError as error:
             if name in self.scripts:
-                refusals(f"compile {name}", "%s; the previous version stays active", error)
+                refusals("compile", "%s; the previous version stays active", error)
             else:
                 self.sources[name] = text  # the same text is not tried again until it changes
                 self._quarantine(name, MODULE_BODY, f"did not load: {error}")
@@ -138,13 +141,13 @@ class ScriptHooks:
     def quarantine(self, name: str, reason: str) -> None:
         """Disable ``name`` (the cluster's decision, from another worker: no callback)."""
         if name not in self.quarantined:
-            log.warning("script %r quarantined: %s", name, reason)
+            refusals("quarantine", "script %.40r quarantined: %.300s", name, reason)
         self.quarantined[name] = reason
 
     def release(self, name: str) -> None:
         """Enable ``name`` again (staff saved it)."""
         if self.quarantined.pop(name, None) is not None:
-            log.info("script %r released from quarantine", name)
+            changes("release", "script %.40r released from quarantine", name)
         self._failures.pop(name, None)
 
     def _quarantine(self, name: str, function: str, reason: str) -> None:

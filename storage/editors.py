@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from cluster import packets, wire
+from cluster.logs import RateLimitedLog
 from scripting.prove import prove
 from scripting.sandbox import ScriptError
 from storage import db
@@ -17,6 +18,7 @@ from storage import db
 log = logging.getLogger(__name__)
 
 KINDS = ("item", "npc", "shop", "profession")
+MAX_PROVING = 8  # scripts being proven at once (each a process of up to prove_memory_mb); more are refused
 
 
 class Editors:
@@ -24,6 +26,8 @@ class Editors:
 
     def __init__(self, storage) -> None:
         self.storage = storage
+        self.proving = 0
+        self.refused = RateLimitedLog(log, level=logging.INFO)  # a flood of bad saves is one line per 10 s
 
     def save_map(self, txn: db.Txn, out: list, sender: str, pid: int, map_id: int, record: dict) -> None:
         if not isinstance(map_id, int) or not isinstance(record, dict):
@@ -66,6 +70,14 @@ class Editors:
         if not text.strip():
             self.store_script(txn, out, pid, name, "")
             return
+        if self.proving >= MAX_PROVING:
+            self.refused("script busy", "player %d saved script %.40r; refused: %d others are being checked",
+                         pid, name, self.proving)
+            out.append([wire.OUT, [pid], packets.encode(packets.chat(
+                f"Script {name} was not saved: other scripts are being checked; try again in a moment.",
+                color=packets.COLOR_RED))])
+            return
+        self.proving += 1
         limits = self.storage.config.scripting
         self.storage.jobs.submit(
             prove, (name, text), lambda txn2, out2, error: self.proven(txn2, out2, pid, name, text, error),
@@ -73,8 +85,9 @@ class Editors:
                     "budget_ms": limits.budget_ms, "script_memory_kb": limits.script_memory_kb})
 
     def proven(self, txn: db.Txn, out: list, pid: int, name: str, text: str, error) -> None:
+        self.proving -= 1
         if error is not None:
-            log.info("player %d saved script %r; refused: %s", pid, name, error)
+            self.refused("script refused", "player %d saved script %.40r; refused: %.200s", pid, name, error)
             out.append([wire.OUT, [pid], packets.encode(packets.chat(
                 f"Script {name} was not saved: {error}" if isinstance(error, ScriptError)
                 else f"Script {name} was not saved: it could not be checked ({type(error).__name__}).",

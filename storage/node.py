@@ -69,6 +69,8 @@ class Jobs:
         self.pending += 1
 
         def finished(future) -> None:
+            if future.cancelled():  # the node is closing: nobody waits for it
+                return
             error = future.exception()
             self.done.append((continuation, error if error is not None else future.result()))
             os.write(self.write_fd, b"!")

@@ -79,7 +79,8 @@ class Sanctions:
         def tell(message: str, color: str = packets.COLOR_RED) -> None:
             out.append([wire.OUT, [pid], chat_packet(message, color)])
         if action not in moderation.ACCESS or access < moderation.ACCESS[action]:
-            log.warning("player %d (access %d) may not %s; refused", pid, access, action)
+            self.storage.complain("moderation refused", "player %d (access %d) may not %.40r; refused",
+                                  pid, access, action)
             return  # the worker's table lets no such command through
         by = f"{by_name} (access {access})"
         try:

@@ -74,3 +74,28 @@ def test_a_broken_hook_runs_the_default_and_the_worker_goes_on(cluster):
         got += bob.recv_until(lambda p: p["type"] == 114 and p["text"] == f"Bob:loop {attempt}", timeout=3)
     assert not [p for p in got if p["type"] == 114 and p["text"] == "leaked"]
     assert line_after_chat(alice, "fine")["text"] == "Alice:fine"
+
+
+def test_a_burst_of_saves_is_answered_each_and_at_most_a_few_are_proven_at_once(cluster):
+    """Each save is proven in a process of its own; a burst beyond storage's limit is refused
+    with a red line (try again), not queued without end, and every save gets its answer."""
+    from storage.editors import MAX_PROVING
+    alice, bob = two_workers_two_players(cluster)
+    assert cluster.cli("admin", "set-access", "Alice", "4").returncode == 0
+    alice.recv_until(lambda p: p["type"] == 100 and p["win"] == "winGame")
+    burst = 3 * MAX_PROVING
+    for index in range(burst):
+        alice.send({"type": 26, "name": f"burst{index}", "script": f"x = {index}\n"})
+    answers = []
+    while len(answers) < burst:
+        answers += [p for p in alice.recv_until(lambda p: p["type"] in (100, 114), timeout=20)
+                    if p["type"] == 100 or (p["type"] == 114 and p["text"].startswith("Script burst"))]
+    saved = [p for p in answers if p["type"] == 100]
+    busy = [p for p in answers if p["type"] == 114]
+    assert all("other scripts are being checked" in p["text"] and p["color"] == "#ff0000" for p in busy)
+    assert MAX_PROVING <= len(saved) < burst and len(saved) + len(busy) == burst
+    # Once the burst is proven, a save goes through again.
+    assert save_script(alice, "chat", SCRIPTED_CHAT % 3)[-1] == {"type": 100, "win": "winGame", "message": ""}
+    deadline = time.monotonic() + 5.0  # pushed to every worker as storage commits
+    while (line := line_after_chat(bob, "after the burst"))["text"] != "[v3] after the burst":
+        assert time.monotonic() < deadline, f"the script never reached Bob's worker: {line}"
