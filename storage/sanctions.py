@@ -17,10 +17,12 @@ from typing import Any
 
 from cluster import moderation, packets, wire
 from cluster.link import now_ms
+from cluster.logs import RateLimitedLog
 from cluster.moderation import Order, OrderError, Sanction
 from storage import db
 
 log = logging.getLogger(__name__)
+refusals = RateLimitedLog(log)  # a worker's table lets no such command through: junk, logged once per interval
 
 MUTE_FIELD = "muted_until_ms"  # in the character record's ``data``
 CONFIRM_COLOR = packets.COLOR_BLUE
@@ -79,8 +81,7 @@ class Sanctions:
         def tell(message: str, color: str = packets.COLOR_RED) -> None:
             out.append([wire.OUT, [pid], chat_packet(message, color)])
         if action not in moderation.ACCESS or access < moderation.ACCESS[action]:
-            self.storage.complain("moderation refused", "player %d (access %d) may not %.40r; refused",
-                                  pid, access, action)
+            refusals("moderation refused", "player %d (access %d) may not %.40r; refused", pid, access, action)
             return  # the worker's table lets no such command through
         by = f"{by_name} (access {access})"
         try:
