@@ -255,8 +255,8 @@ TO_STORAGE = Schema(ROLE_STORAGE, {
     ADMIN: takes(ROLE_BROKER, blob(255), TOKEN, TOKEN, anything),  # client, request_id, action, args
     # from a map worker, its name first:
     LOAD_MAP: takes(ROLE_BROKER, NAME, integer, integer, PIDS),  # map_id, epoch, players to load
-    CKPT: takes(ROLE_BROKER, NAME, integer, integer, optional(mapping),  # map_id, epoch, runtime, players
-                items(row(integer, CHAR_KEY, PACKED_RECORD))),  # each record as pack_record made it
+    CKPT: takes(ROLE_BROKER, NAME, integer, integer, optional(PACKED_RECORD),  # map_id, epoch, runtime, players:
+                items(row(integer, CHAR_KEY, PACKED_RECORD))),  # the runtime and each record as pack_record made them
     SAVE_PLAYER: takes(ROLE_BROKER, NAME, integer, optional(CHAR_KEY), integer, integer,  # pid, key, map,
                        optional(mapping), boolean),  # epoch, record, final
     SETTINGS: takes(ROLE_BROKER, NAME, natural, mapping),  # account_id, settings (type 23)

@@ -47,6 +47,16 @@ def unpack(raw: bytes) -> Any:
     return msgpack.unpackb(raw, raw=False, strict_map_key=False)
 
 
+_MAP_STATE_HEAD = b"\x82" + pack("epoch")  # a map of two entries: "epoch", then "runtime"
+_RUNTIME_KEY = pack("runtime")
+
+
+def pack_map_state(epoch: int, runtime: bytes) -> bytes:
+    """The ``map_state`` value ``{"epoch": epoch, "runtime": ...}`` around a runtime that is msgpack
+    already (``wire.pack_record``): concatenated, so the checkpoint's bytes are never decoded."""
+    return _MAP_STATE_HEAD + pack(epoch) + _RUNTIME_KEY + runtime
+
+
 def int_key(number: int) -> bytes:
     return struct.pack(">q", number)
 

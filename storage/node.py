@@ -220,9 +220,9 @@ class Storage:
     def on_checkpoint(self, txn, out, sender, map_id, epoch, runtime, players) -> None:
         if self.fenced(txn, out, map_id, epoch, "a checkpoint", sender):
             return
-        if runtime is not None:
-            txn.put("map_state", db.int_key(map_id), {"epoch": epoch, "runtime": runtime})
-        for _pid, char_key, record in players:  # msgpack bytes (wire.pack_record): stored as they are
+        if runtime is not None:  # msgpack bytes (wire.pack_record), like the records: stored as they are
+            txn.put_packed("map_state", db.int_key(map_id), db.pack_map_state(epoch, runtime))
+        for _pid, char_key, record in players:
             txn.put_packed("characters", db.char_key(*char_key), record)
         self.checkpoint_writes += (runtime is not None) + len(players)
 

@@ -325,7 +325,12 @@ class MapWorker:
                     self.link.unencodable += 1
                     self.complain(f"unencodable {pid}", "checkpoint: %s", where)
                 players.append([pid, player.char_key, packed])
-        snapshot = runtime.snapshot() if runtime.dirty or everything else None
+        snapshot = None
+        if runtime.dirty or everything:  # packed here: the broker and storage pass the bytes on
+            snapshot, problems = wire.pack_record(runtime.snapshot(), f"map {runtime.map_id}")
+            for where in problems:
+                self.link.unencodable += 1
+                self.complain(f"unencodable map {runtime.map_id}", "checkpoint: %s", where)
         self.link.queue([wire.CKPT, runtime.map_id, runtime.epoch, snapshot, players])
         self.checkpoints_sent += 1
         self.checkpointed_ms[runtime.map_id] = now_ms()

@@ -190,7 +190,7 @@ class Schedule:
             for npc in sim.runtime.npcs[:5]:
                 npc["pos"]["x"] = rng.randrange(records.MAP_SIZE)
                 npc["pos"]["y"] = rng.randrange(records.MAP_SIZE)
-            snapshot = sim.runtime.snapshot()
+            snapshot = wire.pack_record(sim.runtime.snapshot(), "bench")[0]
         # Packed as a map worker packs them (wire.pack_record): storage stores the bytes.
         players = [[pid, key, wire.pack_record(record, "bench")[0]] for pid, key, record in sim.players]
         return [wire.CKPT, SENDER, sim.map_id, EPOCH, snapshot, players]

@@ -28,8 +28,10 @@ def packed(x: int) -> bytes:
     return wire.pack_record(player(x), "test")[0]
 
 
-def runtime(marker: int) -> dict:
-    return {"items": [], "npcs": [], "doors": [], "door_close_at": [], "shots": [], "meta": {"marker": marker}}
+def runtime(marker: int) -> bytes:
+    """A map's runtime as a map worker's checkpoint carries it (packed)."""
+    return wire.pack_record({"items": [], "npcs": [], "doors": [], "door_close_at": [], "shots": [],
+                             "meta": {"marker": marker}}, "test")[0]
 
 
 def stored(storage: Storage) -> tuple[dict | None, dict | None]:

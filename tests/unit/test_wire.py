@@ -105,6 +105,7 @@ GOOD = {
     wire.TO_STORAGE: [
         ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0], wire.pack_record({"name": "Ann"}, "Ann")[0]]]],
          wire.ROLE_BROKER),
+        ([wire.CKPT, "map-1", 3, 10, wire.pack_record({"npcs": []}, "map 3")[0], []], wire.ROLE_BROKER),
         ([wire.ACCT, "edge-1", 4, None, 0, b"{}"], wire.ROLE_BROKER),
         ([wire.MODERATE, "map-1", 5, 2, "Ann", "ban", "Bob 2h spam"], wire.ROLE_BROKER),
     ],
@@ -149,6 +150,7 @@ BAD = {
         ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0]]]], wire.ROLE_BROKER),
         ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0], {"name": "Ann"}]]], wire.ROLE_BROKER),  # not packed
         ([wire.CKPT, "map-1", 3, 10, None, [[5, [1, 0], b"\x92\x01\x02"]]], wire.ROLE_BROKER),  # not a map
+        ([wire.CKPT, "map-1", 3, 10, {"npcs": []}, []], wire.ROLE_BROKER),  # a runtime not packed
         ([wire.ACCT, "edge-1", 4, None, -1, b"{}"], wire.ROLE_BROKER),
         ([wire.SAVE_SCRIPT, "map-1", 5, "x" * 65, "text"], wire.ROLE_BROKER),  # a script name is short
         ([wire.MODERATE, "map-1", 5, "2", "Ann", "ban", "Bob"], wire.ROLE_BROKER),  # access is an int
