@@ -143,7 +143,7 @@ def run_node(config: config_module.Config, role: str, name: str, port: int | Non
     gc.set_threshold(50_000, 20, 100)
     config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if role == "broker":
-        from broker.node import run
+        from broker.serve import run
         run(config, name)
     elif role == "edge":
         from edge.node import run

@@ -320,22 +320,23 @@ class MapWorker:
         for pid in changed:
             player = runtime.players.get(pid)
             if player is not None:
-                packed, problems = wire.pack_record(player.record, f"player {pid} of map {runtime.map_id}")
-                for where in problems:  # repaired in place: this record and every other one is saved
-                    self.link.unencodable += 1
-                    self.complain(f"unencodable {pid}", "checkpoint: %s", where)
-                players.append([pid, player.char_key, packed])
-        snapshot = None
-        if runtime.dirty or everything:  # packed here: the broker and storage pass the bytes on
-            snapshot, problems = wire.pack_record(runtime.snapshot(), f"map {runtime.map_id}")
-            for where in problems:
-                self.link.unencodable += 1
-                self.complain(f"unencodable map {runtime.map_id}", "checkpoint: %s", where)
+                players.append([pid, player.char_key, self.pack(player.record, f"player {pid} of map {runtime.map_id}")])
+        # Packed here: the broker and storage pass the bytes on.
+        snapshot = self.pack(runtime.snapshot(), f"map {runtime.map_id}") if runtime.dirty or everything else None
         self.link.queue([wire.CKPT, runtime.map_id, runtime.epoch, snapshot, players])
         self.checkpoints_sent += 1
         self.checkpointed_ms[runtime.map_id] = now_ms()
         runtime.dirty = False
         runtime.changed_players = set()
+
+    def pack(self, record: dict, where: str) -> bytes:
+        """``record`` as the bytes storage keeps; a value it cannot hold is repaired in place (so this
+        record and every other one is still saved), counted and logged."""
+        packed, problems = wire.pack_record(record, where)
+        for problem in problems:
+            self.link.unencodable += 1
+            self.complain(f"unencodable {where}", "checkpoint: %s", problem)
+        return packed
 
     def checkpoint_due(self, now: int) -> None:
         """Checkpoint the maps whose turn it is, and release those idle for long.
