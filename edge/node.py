@@ -1,11 +1,11 @@
-"""The edge: Tornado websockets in front, one DEALER to the broker behind.
+"""The edge: players' websockets in front, one DEALER to the broker behind.
 
-It checks each frame once (text, size, rate, strict JSON — ``packets.decode``
-— holding an object with an integer ``type``), forwards ``(conn, type, raw)``
-to the broker in one batch per loop turn, and writes what the broker sends
-back. A payload meant for many sockets is framed once; what one broker frame
-holds for a socket is joined and written in one ``send`` straight to its
-socket when nothing is queued before it (Tornado's stream takes the rest).
+One port (``edge.door``): a websocket upgrade of ``/`` becomes a picows
+connection (``edge.player``: frames parsed in C, each message checked once),
+everything else is Tornado's HTTP. The edge forwards ``(conn, type, raw)`` to
+the broker in one batch per loop turn and writes what the broker sends back:
+a payload meant for many sockets is framed once, and what one broker frame
+holds for a socket is joined and written to its transport in one call.
 
 The DEALER is a plain ZeroMQ socket read from the event loop's reader
 callback (its descriptor is edge-triggered: the callback drains it, and every
@@ -32,126 +32,31 @@ from socket import gethostname
 import tornado.httpserver
 import tornado.ioloop
 import tornado.web
-import tornado.websocket
 import zmq
-from tornado.iostream import SSLIOStream, StreamClosedError
+from picows import WSAutoPingStrategy, WSCloseCode
+from picows.picows import WSProtocol
 
-from cluster import fabric, packets, wire
+from cluster import fabric, wire
 from cluster.config import Config
-from cluster.counters import by_type, count_type
+from cluster.counters import by_type
 from cluster.link import BrokerLink, now_ms
 from cluster.logs import RateLimitedLog
 from cluster.loop import start_lifeline
 from edge import metrics
+from edge.door import FrontDoor
 from edge.framing import text_frame
 from edge.history_web import HistorySampler, new_history, routes as history_routes
 from edge.limits import AddressLimits, RateLimiter
+from edge.player import GameSocket, PicowsLog
 from edge.status import Rates, StatusCache, status_view
 
 log = logging.getLogger(__name__)
 
-MAX_TYPE = 2**31 - 1  # larger "types" are not packet types: the frame is malformed
-LOGIN_TYPES = (packets.CREATE_ACCOUNT, packets.LOGIN)  # each costs a password hash in storage
 MAX_FRAMES_PER_TURN = 200  # broker frames handled before the websockets get a turn
 LAG_PROBE_MS = 100
 LAG_PROBES = 3
 STATIC = Path(__file__).resolve().parent / "static"  # the bundled web client and the status page
 CONFIG_ERROR_EXIT = 2  # the supervisor does not restart a node that exits with this
-
-
-class GameSocket(tornado.websocket.WebSocketHandler):
-    """One player's websocket at ``/``."""
-
-    edge: "Edge"
-
-    def initialize(self, edge: "Edge") -> None:
-        self.edge = edge
-        self.conn = 0
-        self.pid: int | None = None
-        self.account_id: int | None = None
-        self.map_id: int | None = None
-        self.char_key: list | None = None
-        self.limiter = edge.new_limiter()
-        self.raw_socket = None  # the plain TCP socket, written directly when nothing is queued
-
-
-    def check_origin(self, origin: str) -> bool:
-        return True  # the game client may be served from anywhere on the LAN
-
-    def open(self) -> None:
-        self.conn = self.edge.register(self)
-        self.set_nodelay(True)
-        stream = self.ws_connection.stream
-        if not isinstance(stream, SSLIOStream):
-            self.raw_socket = stream.socket
-
-    def on_message(self, message) -> None:
-        edge = self.edge
-        if isinstance(message, bytes):
-            edge.bytes_in += len(message)
-            self.reject("binary", "a binary frame")
-            return
-        raw = message.encode("utf-8")
-        edge.bytes_in += len(raw)
-        if not self.limiter.allow(time.monotonic()):
-            self.reject("rate", "over the packet rate limit")
-            return
-        try:
-            packet = packets.decode(message)
-        except ValueError:  # not strict JSON: NaN, Infinity, a lone surrogate, nested too deep
-            self.reject("not_json", "a frame that is not JSON")
-            return
-        packet_type = packet.get("type") if isinstance(packet, dict) else None
-        if type(packet_type) is float:  # perhaps an integer over 64 bits (orjson): read it exactly
-            packet_type = packets.decode_exact(message).get("type")
-        if not isinstance(packet_type, int) or isinstance(packet_type, bool):
-            self.reject("no_type", "a frame without an integer type")
-            return
-        if packet_type < 0:
-            return  # PROTOCOL 2.1: negative types are ignored
-        if packet_type > MAX_TYPE:
-            self.reject("bad_type", "a frame with an impossible type")
-            return
-        count_type(edge.packets_in, packet_type)
-        if packet_type in LOGIN_TYPES and not edge.admit_login(self.request.remote_ip):
-            self.write_message(packets.encode(packets.busy()).decode("utf-8"))
-            return
-        edge.forward([wire.IN, self.conn, packet_type, raw])
-
-    def reject(self, reason: str, what: str) -> None:
-        rejected = self.edge.rejected
-        rejected[reason] = rejected.get(reason, 0) + 1
-        self.edge.complain(f"reject {reason}", "conn %s (%s) sent %s; closing it", self.conn,
-                           self.request.remote_ip, what)
-        self.close(1008, "bad frame")
-
-    def on_close(self) -> None:
-        self.edge.unregister(self)
-
-    def write_frame(self, frame: bytes) -> bool:
-        """Write already-framed messages to this socket; False if it is closing.
-
-        With nothing queued in the stream, the bytes go straight to the socket in one ``send``
-        (no future, no buffer); what the kernel does not take, and every write over TLS, goes
-        through the stream, which keeps the order and reports errors."""
-        connection = self.ws_connection
-        if connection is None or connection.is_closing():
-            return False
-        stream = connection.stream
-        raw = self.raw_socket
-        if raw is not None and not stream.writing():
-            try:
-                sent = raw.send(frame)
-            except OSError:  # EAGAIN, or an error the stream will meet and report
-                sent = 0
-            if sent == len(frame):
-                return True
-            frame = frame[sent:]
-        try:
-            stream.write(frame)
-        except StreamClosedError:
-            return False
-        return True
 
 
 class Health(tornado.web.RequestHandler):
@@ -395,27 +300,37 @@ class Edge:
         self.lifeline = start_lifeline(self.config, self.link)
         self.probe(time.monotonic())
         app = tornado.web.Application(
-            [(r"/", GameSocket, {"edge": self}), (r"/healthz", Health, {"edge": self}),
+            [(r"/", tornado.web.RedirectHandler, {"url": "/play/"}), (r"/healthz", Health, {"edge": self}),
              (r"/play", tornado.web.RedirectHandler, {"url": "/play/"}),
              (r"/play/(.*)", tornado.web.StaticFileHandler,
               {"path": str(STATIC / "play"), "default_filename": "index.html"}),
              (r"/status/?", StatusPage), (r"/status\.json", StatusJson, {"edge": self}),
-             (r"/metrics", Metrics, {"edge": self}), *history_routes(self.history, STATIC / "status")],
-            websocket_max_message_size=self.config.edge.max_frame_bytes,
-            websocket_ping_interval=None,
-        )
-        # The idle timeout is also how long Tornado waits for a request's headers (the handshake).
-        server = tornado.httpserver.HTTPServer(app, max_buffer_size=self.config.edge.max_frame_bytes * 4,
-                                               ssl_options=tls,
-                                               idle_connection_timeout=self.config.edge.handshake_timeout_ms / 1000)
-        server.listen(self.port, self.host)
+             (r"/metrics", Metrics, {"edge": self}), *history_routes(self.history, STATIC / "status")])
+        # Tornado answers HTTP behind the door (edge.door); its idle timeout bounds a kept-alive connection.
+        http = tornado.httpserver.HTTPServer(app, max_buffer_size=self.config.edge.max_frame_bytes * 4,
+                                             idle_connection_timeout=self.config.edge.handshake_timeout_ms / 1000)
+        picows_log = PicowsLog()
+        edge = self.config.edge
+
+        def game_protocol() -> WSProtocol:
+            # picows's own server protocol, as ws_create_server builds it (host, path, client side,
+            # listener factory, logger, disconnect on exception, handshake timeout, auto ping
+            # (off, idle s, reply s, strategy), auto pong, max frame size, extra headers, buffer).
+            return WSProtocol(None, None, False, lambda _request: GameSocket(self), picows_log, True,
+                              edge.handshake_timeout_ms / 1000, False, 20, 20, WSAutoPingStrategy.PING_WHEN_IDLE,
+                              True, edge.max_frame_bytes, None, 16 * 1024)
+
+        loop = asyncio.get_running_loop()
+        timeout_s = edge.handshake_timeout_ms / 1000
+        server = await loop.create_server(lambda: FrontDoor(game_protocol, http.handle_stream, timeout_s),
+                                          self.host or None, self.port, ssl=tls, backlog=1024,
+                                          reuse_address=True)
         scheme = "wss" if tls else "ws"
         log.info("edge %s listening on %s://%s:%d/ (broker %s)", self.name, scheme, self.host, self.port,
                  self.config.broker_endpoint)
         self.tick()
         ticker = tornado.ioloop.PeriodicCallback(self.tick, max(50, self.config.heartbeat.interval_ms // 4))
         ticker.start()
-        loop = asyncio.get_running_loop()
         loop.add_reader(self.dealer.getsockopt(zmq.FD), self.on_readable)
         self.on_readable()
         sampler = HistorySampler(self.history, self.status_view)
@@ -426,9 +341,9 @@ class Edge:
         await stop.wait()
         self.lifeline.stopping()
         log.info("edge %s stopping: no new connections, closing %d sockets", self.name, len(self.sockets))
-        server.stop()
+        server.close()
         for socket in list(self.sockets.values()):
-            socket.close(1001, "server shutting down")
+            socket.close(WSCloseCode.GOING_AWAY, "server shutting down")
         await asyncio.sleep(0.2)
         ticker.stop()
         sampler.stop()
@@ -438,6 +353,7 @@ class Edge:
         loop.remove_reader(self.dealer.getsockopt(zmq.FD))
         self.dealer.close(0)
         self.lifeline.close()
+        await http.close_all_connections()
 
 
 def tls_context(config: Config) -> ssl.SSLContext | None:
