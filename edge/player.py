@@ -88,10 +88,15 @@ class GameSocket(WSListener):
         self.edge.unregister(self)
 
     def pause_writing(self) -> None:
+        """The kernel holds all it will of what we sent: stop reading this player until it drains,
+        so a client that sends (pings, say) without reading what it is answered waits for itself."""
         self.paused = True
+        self.raw.pause_reading()
 
     def resume_writing(self) -> None:
         self.paused = False
+        if not self.closing:
+            self.raw.resume_reading()
 
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         if self.closing:

@@ -208,8 +208,13 @@ def _guarded_join(separator, items):
     return separator.join(items)
 
 
+_SIZED_NAMES = frozenset((*_SIZED_METHODS, "join", "to_bytes"))
+
+
 def sized_method(obj, name: str, value):
     """``value`` (``obj.name``) wrapped with its size check when it is an allocating method."""
+    if name not in _SIZED_NAMES:  # nearly every attribute a script reads: nothing to wrap
+        return value
     if isinstance(obj, _TEXTS) and name == "join":
         return lambda items: _guarded_join(obj, items)
     if isinstance(obj, type) and issubclass(obj, _TEXTS) and name == "join":

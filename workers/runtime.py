@@ -182,7 +182,10 @@ class MapRuntime:
         return [pid for pid in self.players if pid != exclude]
 
     def door_open_at(self, x: int, y: int) -> bool:
-        return any(door["x"] == x and door["y"] == y for door in self.doors)
+        for door in self.doors:
+            if door["x"] == x and door["y"] == y:
+                return True
+        return False
 
     def in_bounds(self, x, y) -> bool:
         return (type(x) is int and type(y) is int

@@ -12,6 +12,8 @@ and sees another player's step.
 from __future__ import annotations
 
 import base64
+import http.client
+import json
 import os
 import random
 import socket
@@ -186,3 +188,79 @@ def test_the_handshake_timeout_does_not_close_idle_players(shared):
     cluster, player, witness, baseline = shared
     time.sleep(2.5)  # over handshake_timeout_ms: it bounds the HTTP request, not the websocket after it
     still_served(cluster, player, witness, baseline, "a quiet while")
+
+
+def read_frame(sock: socket.socket, timeout: float = 5.0) -> tuple[int, bytes]:
+    """The next frame the server sends (unmasked, RFC 6455 5.1): its opcode and payload."""
+    sock.settimeout(timeout)
+    data = b""
+
+    def need(size: int) -> bytes:
+        nonlocal data
+        while len(data) < size:
+            chunk = sock.recv(65536)
+            assert chunk, "the edge closed the connection"
+            data += chunk
+        taken, data = data[:size], data[size:]
+        return taken
+
+    first, second = need(2)
+    length = second & 0x7F
+    if length == 126:
+        length = struct.unpack(">H", need(2))[0]
+    elif length == 127:
+        length = struct.unpack(">Q", need(8))[0]
+    return first & 0x0F, need(length)
+
+
+def test_a_fragmented_packet_is_joined_and_answered(shared):
+    cluster, player, witness, baseline = shared
+    sock = raw_connection(cluster)
+    login = b'{"type": 1, "email": "nobody@fragments.test", "password": "not the password"}'
+    sock.sendall(frame(TEXT, login[:10], fin=False) + frame(PING, b"between")
+                 + frame(CONTINUATION, login[10:30], fin=False) + frame(CONTINUATION, login[30:]))
+    assert read_frame(sock) == (0xA, b"between"), "a ping between fragments is answered at once"
+    opcode, payload = read_frame(sock)
+    answer = json.loads(payload)
+    assert opcode == TEXT and answer["type"] == 100 and answer["win"] == "winLogin", answer
+    sock.close()
+    still_served(cluster, player, witness, baseline, "a fragmented login")
+
+
+def test_a_client_that_sends_without_reading_is_held_back(shared):
+    """Pings answered into a socket nobody reads: the edge stops reading that client (TCP pushes
+    back) instead of buffering pongs without end."""
+    cluster, player, witness, baseline = shared
+    sock = raw_connection(cluster)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+    flood = frame(PING, b"p" * 125) * 1000
+    sock.setblocking(False)
+    sent, deadline = 0, time.monotonic() + 5
+    while time.monotonic() < deadline and sent < 256 << 20:
+        try:
+            sent += sock.send(flood[sent % len(flood):])  # whole frames: a partial send goes on where it ended
+        except BlockingIOError:
+            time.sleep(0.005)
+    assert not closed_by_server(sock, timeout=0.5), "a client slow to read is held back, not closed"
+    sock.close()
+    assert sent < 64 << 20, f"the edge read {sent >> 20} MB of pings whose pongs nobody read"
+    still_served(cluster, player, witness, baseline, "pings sent without reading")
+
+
+def test_the_port_serves_http_through_the_door(shared):
+    cluster, player, witness, baseline = shared
+    connection = http.client.HTTPConnection("127.0.0.1", cluster.edge_ports["edge-1"], timeout=5)
+    for _ in range(3):  # one kept-alive connection, several requests
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        assert response.status == 200 and json.loads(response.read())["ok"] is True
+    connection.request("GET", "/")
+    response = connection.getresponse()
+    response.read()
+    assert response.status in (301, 302) and response.getheader("Location") == "/play/"
+    connection.request("GET", "/status", headers={"Upgrade": "websocket", "Connection": "Upgrade"})
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 200, "an upgrade of another path is HTTP, not the game"
+    connection.close()
+    still_served(cluster, player, witness, baseline, "HTTP requests")

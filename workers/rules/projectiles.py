@@ -84,9 +84,14 @@ def _range(runtime: MapRuntime, ctx: RuleContext, shooter_type: int, shooter_id:
 
 def tick(runtime: MapRuntime, effects: Effects, ctx: RuleContext) -> None:
     """Tick part: every shot takes the steps that are due (5.10)."""
-    for slot in range(len(runtime.shots)):
+    for slot in _flying(runtime):
         while _in_flight(runtime, slot) and _due_at(runtime.shot_state[slot]) <= ctx.now_ms:
             _step(runtime, effects, ctx, slot)
+
+
+def _flying(runtime: MapRuntime) -> list[int]:
+    """The slots of the shots in flight (one pass over the table: most maps have none)."""
+    return [slot for slot, shot in enumerate(runtime.shots) if shot.get("shooter_type", SHOOTER_NONE) != SHOOTER_NONE]
 
 
 def _in_flight(runtime: MapRuntime, slot: int) -> bool:
@@ -158,6 +163,6 @@ def _remove(runtime: MapRuntime, effects: Effects, slot: int) -> None:
 
 def next_due_ms(runtime: MapRuntime) -> int | None:
     """The earliest step of a shot in flight (ms), or None."""
-    due = [_due_at(runtime.shot_state[slot]) for slot in range(len(runtime.shots)) if _in_flight(runtime, slot)]
+    due = [_due_at(runtime.shot_state[slot]) for slot in _flying(runtime)]
     due = [max(at, 0) for at in due]  # an unreadable one is due at once
     return int(min(due)) if due else None
