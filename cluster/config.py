@@ -26,7 +26,7 @@ class ClusterSection:
     # A busy node starts a loop turn at most this often, so that each turn (and each frame it
     # sends) carries a batch instead of one command: fewer frames, system calls and encodings
     # per move, for at most this much latency per hop. An idle node answers at once. 0 = off.
-    turn_ms: int = 2
+    turn_ms: int = 4
 
 
 @dataclass(slots=True)

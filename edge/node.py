@@ -324,7 +324,7 @@ class Edge:
         timeout_s = edge.handshake_timeout_ms / 1000
         server = await loop.create_server(lambda: FrontDoor(game_protocol, http.handle_stream, timeout_s),
                                           self.host or None, self.port, ssl=tls, backlog=1024,
-                                          reuse_address=True)
+                                          reuse_address=True, ssl_handshake_timeout=timeout_s if tls else None)
         scheme = "wss" if tls else "ws"
         log.info("edge %s listening on %s://%s:%d/ (broker %s)", self.name, scheme, self.host, self.port,
                  self.config.broker_endpoint)

@@ -6,6 +6,7 @@ import http.client
 import ipaddress
 import json
 import shutil
+import socket
 import ssl
 import subprocess
 import urllib.request
@@ -57,7 +58,8 @@ def tls_cluster(cluster_factory, tmp_path_factory):
     root = tmp_path_factory.mktemp("tls")
     cert, key = self_signed(root)
     # Relative paths, resolved against the config file's directory (the harness writes it in root).
-    cluster = cluster_factory(root=root, extra_config=f'[edge]\ntls_cert = "{cert.name}"\ntls_key = "{key.name}"\n')
+    cluster = cluster_factory(root=root, extra_config=f'[edge]\ntls_cert = "{cert.name}"\ntls_key = "{key.name}"\n'
+                                                  "handshake_timeout_ms = 1500\n")
     return cluster, cert
 
 
@@ -103,6 +105,18 @@ def test_nothing_is_served_in_the_clear(tls_cluster):
         connect(f"ws://127.0.0.1:{port}/", open_timeout=3).close()
     with pytest.raises((OSError, http.client.HTTPException)):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3).read()
+
+
+def test_a_connection_that_never_starts_tls_is_closed_after_the_handshake_timeout(tls_cluster):
+    cluster, _cert = tls_cluster
+    # Without the bound, the default TLS handshake timeout (60 s) would make recv time out here.
+    sock = socket.create_connection(("127.0.0.1", cluster.edge_ports["edge-1"]), timeout=5)
+    try:
+        assert sock.recv(1) == b"", "the edge sent something to a client that never said hello"
+    except ConnectionResetError:
+        pass
+    finally:
+        sock.close()
 
 
 def test_tls_settings_resolve_against_the_config_file_and_go_together(tmp_path):
