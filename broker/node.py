@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 
-
 from broker.crashes import Crashes
 from broker.leases import Leases
 from broker.lookups import Lookups
@@ -23,7 +22,6 @@ from cluster.link import now_ms
 from cluster.logs import RateLimitedLog
 
 log = logging.getLogger(__name__)
-
 
 
 class Broker(Registry, Leases, Crashes, Lookups):

@@ -76,8 +76,9 @@ class EdgeSection:
     host: str = "0.0.0.0"
     port: int = 8080
     max_frame_bytes: int = 65536
-    # A connection that has not sent its whole HTTP request (the websocket handshake) by
-    # then is closed, and so is an HTTP connection idle that long between requests.
+    # A connection that has not sent its whole HTTP request (the websocket handshake) or
+    # finished its TLS handshake by then is closed, and so is an HTTP connection idle that
+    # long between requests.
     handshake_timeout_ms: int = 10000
     packets_per_second: int = 40  # sustained rate per connection
     burst: int = 80  # packets a connection may send at once before the rate applies

@@ -131,7 +131,7 @@ class BrokerLink:
         commands, self.pending = self.pending, []
         try:
             return wire.pack(commands)
-        except (OverflowError, TypeError, ValueError):
+        except wire.PACK_ERRORS:
             frame, problems = wire.pack_repairing(commands)
             self.unencodable += len(problems)
             for where in problems:

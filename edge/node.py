@@ -33,8 +33,7 @@ import tornado.httpserver
 import tornado.ioloop
 import tornado.web
 import zmq
-from picows import WSAutoPingStrategy, WSCloseCode
-from picows.picows import WSProtocol
+from picows import WSCloseCode
 
 from cluster import fabric, wire
 from cluster.config import Config
@@ -47,7 +46,7 @@ from edge.door import FrontDoor
 from edge.framing import text_frame
 from edge.history_web import HistorySampler, new_history, routes as history_routes
 from edge.limits import AddressLimits, RateLimiter
-from edge.player import GameSocket, PicowsLog
+from edge.player import GameSocket, protocol_factory
 from edge.status import Rates, StatusCache, status_view
 
 log = logging.getLogger(__name__)
@@ -306,31 +305,22 @@ class Edge:
               {"path": str(STATIC / "play"), "default_filename": "index.html"}),
              (r"/status/?", StatusPage), (r"/status\.json", StatusJson, {"edge": self}),
              (r"/metrics", Metrics, {"edge": self}), *history_routes(self.history, STATIC / "status")])
-        # Tornado answers HTTP behind the door (edge.door); its idle timeout bounds a kept-alive connection.
+        # The handshake timeout bounds a request head (the door), the TLS handshake, the websocket
+        # upgrade (picows) and a kept-alive HTTP connection's idle time (Tornado, behind the door).
+        timeout_s = self.config.edge.handshake_timeout_ms / 1000
         http = tornado.httpserver.HTTPServer(app, max_buffer_size=self.config.edge.max_frame_bytes * 4,
-                                             idle_connection_timeout=self.config.edge.handshake_timeout_ms / 1000)
-        picows_log = PicowsLog()
-        edge = self.config.edge
-
-        def game_protocol() -> WSProtocol:
-            # picows's own server protocol, as ws_create_server builds it (host, path, client side,
-            # listener factory, logger, disconnect on exception, handshake timeout, auto ping
-            # (off, idle s, reply s, strategy), auto pong, max frame size, extra headers, buffer).
-            return WSProtocol(None, None, False, lambda _request: GameSocket(self), picows_log, True,
-                              edge.handshake_timeout_ms / 1000, False, 20, 20, WSAutoPingStrategy.PING_WHEN_IDLE,
-                              True, edge.max_frame_bytes, None, 16 * 1024)
-
-        loop = asyncio.get_running_loop()
-        timeout_s = edge.handshake_timeout_ms / 1000
-        server = await loop.create_server(lambda: FrontDoor(game_protocol, http.handle_stream, timeout_s),
-                                          self.host or None, self.port, ssl=tls, backlog=1024,
-                                          reuse_address=True, ssl_handshake_timeout=timeout_s if tls else None)
+                                             idle_connection_timeout=timeout_s)
+        game = protocol_factory(self, timeout_s, self.config.edge.max_frame_bytes)
+        server = await asyncio.get_running_loop().create_server(
+            lambda: FrontDoor(game, http.handle_stream, timeout_s), self.host or None, self.port, ssl=tls,
+            backlog=1024, reuse_address=True, ssl_handshake_timeout=timeout_s if tls else None)
         scheme = "wss" if tls else "ws"
         log.info("edge %s listening on %s://%s:%d/ (broker %s)", self.name, scheme, self.host, self.port,
                  self.config.broker_endpoint)
         self.tick()
         ticker = tornado.ioloop.PeriodicCallback(self.tick, max(50, self.config.heartbeat.interval_ms // 4))
         ticker.start()
+        loop = asyncio.get_running_loop()
         loop.add_reader(self.dealer.getsockopt(zmq.FD), self.on_readable)
         self.on_readable()
         sampler = HistorySampler(self.history, self.status_view)

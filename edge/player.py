@@ -14,7 +14,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from picows import WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
+from picows import WSAutoPingStrategy, WSCloseCode, WSFrame, WSListener, WSMsgType, WSTransport
+from picows.picows import WSProtocol
 
 from cluster import packets, wire
 from cluster.counters import count_type
@@ -107,10 +108,11 @@ class GameSocket(WSListener):
         elif kind is TEXT or kind is BINARY:
             if self.fragments is not None:
                 self.reject("protocol", "a new message inside a fragmented one")
-            elif frame.fin:
-                self.on_message(kind, frame.get_payload_as_bytes())
             elif kind is BINARY:
+                self.edge.bytes_in += frame.payload_size
                 self.reject("binary", "a binary frame")
+            elif frame.fin:
+                self.on_message(frame.get_payload_as_bytes())
             else:
                 self.fragments, self.fragment_bytes = [frame.get_payload_as_bytes()], frame.payload_size
         elif kind is CONTINUATION:
@@ -132,14 +134,12 @@ class GameSocket(WSListener):
         self.fragments.append(frame.get_payload_as_bytes())
         if frame.fin:
             message, self.fragments = b"".join(self.fragments), None
-            self.on_message(TEXT, message)
+            self.on_message(message)
 
-    def on_message(self, kind: WSMsgType, raw: bytes) -> None:
+    def on_message(self, raw: bytes) -> None:
+        """One whole text message (its frames joined)."""
         edge = self.edge
         edge.bytes_in += len(raw)
-        if kind is not TEXT:
-            self.reject("binary", "a binary frame")
-            return
         if not self.limiter.allow(time.monotonic()):
             self.reject("rate", "over the packet rate limit")
             return
@@ -192,3 +192,19 @@ class GameSocket(WSListener):
         self.raw.write(frame)
         return True
 
+
+def protocol_factory(edge: "Edge", handshake_timeout_s: float, max_frame_bytes: int):
+    """A factory of picows server protocols whose listener is a ``GameSocket`` of ``edge``: the
+    protocol ``picows.ws_create_server`` builds, made here because the edge's door, not picows,
+    owns the listening socket (``edge.door``)."""
+    picows_log = PicowsLog()
+
+    def new_protocol() -> WSProtocol:
+        # host and path (a server's: none), client side, listener factory, logger, disconnect on an
+        # exception, handshake timeout, auto ping (off; idle s, reply s, strategy), auto pong,
+        # max frame size, extra headers, initial read buffer.
+        return WSProtocol(None, None, False, lambda _request: GameSocket(edge), picows_log, True,
+                          handshake_timeout_s, False, 20, 20, WSAutoPingStrategy.PING_WHEN_IDLE,
+                          True, max_frame_bytes, None, 16 * 1024)
+
+    return new_protocol

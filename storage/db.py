@@ -31,6 +31,8 @@ from typing import Any, Iterator
 import lmdb
 import msgpack
 
+from cluster import wire
+
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
@@ -39,8 +41,7 @@ DATABASES = ("meta", "accounts", "emails", "characters", "names", "maps", "map_s
 RESOURCE_KINDS = ("profession", "item", "npc", "shop", "quest")
 
 
-def pack(value: Any) -> bytes:
-    return msgpack.packb(value, use_bin_type=True)
+pack = wire.packb  # the cluster's one encoder: what workers pack, storage writes byte for byte alike
 
 
 def unpack(raw: bytes) -> Any:
